@@ -1,0 +1,198 @@
+"""Loudness (ITU-R BS.1770-4), true peak (BS.1770-4 Annex 2) and a true-peak look-ahead limiter.
+
+Everything here works on an :class:`AudioBuffer` and returns new buffers; nothing is changed in place.
+The limiter is offline: it sees the whole signal, so its "look-ahead" costs no latency and the output
+stays sample-aligned with the input (the timeline mixer relies on that for exact lengths and stems).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+import numpy.typing as npt
+import pyloudnorm
+from scipy import ndimage
+
+from soundstage.audio.buffer import AudioBuffer
+
+__all__ = [
+    "TRUE_PEAK_CEILING_DBTP",
+    "LimiterParams",
+    "LoudnessTarget",
+    "db_to_gain",
+    "gain_to_db",
+    "integrated_lufs",
+    "limit_true_peak",
+    "limiter_gain",
+    "normalize_loudness",
+    "true_peak_dbfs",
+    "true_peak_envelope",
+]
+
+TRUE_PEAK_CEILING_DBTP = -1.0  # EBU R128 / Tech 3341: maximum permitted true peak level
+OVERSAMPLE = 4  # BS.1770-4 Annex 2: 4x oversampling for 48 kHz signals
+GATING_BLOCK = 0.4  # s, BS.1770-4 gating block; shorter signals are measured as one padded block
+SILENCE_LUFS = -math.inf  # what a signal below the -70 LUFS absolute gate measures
+_FLOOR = 1e-12  # avoids log(0) on digital silence
+
+
+class LoudnessTarget(float, Enum):
+    """Integrated loudness presets, LUFS."""
+
+    DEFAULT = -16.0  # common podcast / web delivery target
+    BROADCAST = -23.0  # EBU R128 programme loudness
+    STREAMING = -14.0  # music streaming platforms' normalization level
+
+
+@dataclass(frozen=True)
+class LimiterParams:
+    ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP
+    lookahead_s: float = 0.003  # attack ramp length; the gain is fully down when the peak arrives
+    release_s: float = 0.080  # time constant of the gain-reduction recovery (in dB)
+    safety_db: float = 0.05  # headroom for the interpolation filter's own error
+
+
+def db_to_gain(db: float) -> float:
+    return float(10.0 ** (db / 20.0))
+
+
+def gain_to_db(gain: float) -> float:
+    return float(20.0 * math.log10(max(gain, _FLOOR)))
+
+
+def integrated_lufs(buf: AudioBuffer) -> float:
+    """Gated integrated loudness per BS.1770-4 (K-weighting, 400 ms blocks, -70/-10 gates).
+
+    Returns -inf for silence. Signals shorter than one gating block are zero-padded to one block,
+    which under-reads them slightly; loudness of such short sounds is not well defined anyway.
+    """
+    block = round(GATING_BLOCK * buf.rate)
+    samples = buf.samples.astype(np.float64)
+    if buf.frames < block + 1:
+        samples = np.pad(samples, ((0, block + 1 - buf.frames), (0, 0)))
+    if buf.channels > 5:
+        raise ValueError(f"BS.1770-4 weights up to 5 channels, got {buf.channels}")
+    value = float(pyloudnorm.Meter(buf.rate).integrated_loudness(samples))
+    return value if math.isfinite(value) else SILENCE_LUFS
+
+
+PHASE_TAPS = 16  # taps per polyphase branch (BS.1770-4's example filter uses 12)
+_KAISER_BETA = 6.0  # about 60 dB stop band; enough for peak reading (errors well below 0.1 dB)
+
+
+def _phase_filters() -> list[npt.NDArray[np.float32]]:
+    """Windowed-sinc branches for the fractional positions 1/4, 2/4, 3/4 between samples.
+
+    Position 0 needs no filter: a Nyquist-band sinc passes the original samples unchanged.
+    """
+    half = PHASE_TAPS // 2
+    m = np.arange(-half + 1, half + 1, dtype=np.float64)
+    branches = []
+    for k in range(1, OVERSAMPLE):
+        t = m - k / OVERSAMPLE
+        window = np.kaiser(PHASE_TAPS + 1, _KAISER_BETA)
+        w = np.interp(t, np.linspace(-half, half, PHASE_TAPS + 1), window)
+        h = np.sinc(t) * w
+        branches.append((h / h.sum()).astype(np.float32))
+    return branches
+
+
+def _interpolated_peaks(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Per input sample, the largest |value| (over channels) at the 4x-oversampled points that
+    follow it, including the sample itself (BS.1770-4 Annex 2 true-peak points)."""
+    peak = np.abs(samples).max(axis=1)
+    for h in _phase_filters():
+        # h[j] weighs x[n + j - PHASE_TAPS//2 + 1]; origin -1 aligns that with correlate1d's centring
+        branch = ndimage.correlate1d(samples, h, axis=0, mode="constant", origin=-1)
+        np.maximum(peak, np.abs(branch).max(axis=1), out=peak)
+    return peak
+
+
+def true_peak_envelope(buf: AudioBuffer) -> npt.NDArray[np.float32]:
+    """Per input sample: the largest oversampled |value| across channels around that sample.
+
+    Each sample owns the interpolated points between it and its neighbours on both sides, so a
+    gain that is low enough at every sample also covers the inter-sample peaks next to it.
+    """
+    if buf.frames == 0:
+        return np.zeros(0, dtype=np.float32)
+    return ndimage.maximum_filter1d(_interpolated_peaks(buf.samples), size=3, mode="nearest")
+
+
+def true_peak_dbfs(buf: AudioBuffer) -> float:
+    """Maximum true-peak level in dBTP (4x oversampled, BS.1770-4 Annex 2); -inf for silence."""
+    if buf.frames == 0:
+        return -math.inf
+    peak = float(_interpolated_peaks(buf.samples).max())
+    return 20.0 * math.log10(peak) if peak > 0 else -math.inf
+
+
+def _release(required_db: npt.NDArray[np.float64], alpha: float) -> npt.NDArray[np.float64]:
+    """Gain reduction (dB, >= 0) that jumps up at once and decays by ``alpha`` per sample.
+
+    The recursion r[n] = max(w[n], alpha * r[n-1]) is a running maximum in the log domain:
+    log r[n] = n*log(alpha) + cummax(log w[k] - k*log(alpha)), so it vectorizes exactly.
+    """
+    n = np.arange(required_db.size, dtype=np.float64)
+    log_alpha = math.log(alpha)
+    with np.errstate(divide="ignore"):
+        log_w = np.log(required_db)
+    running = np.maximum.accumulate(log_w - n * log_alpha)
+    return np.exp(running + n * log_alpha)
+
+
+def _attack(gain: npt.NDArray[np.float64], length: int) -> npt.NDArray[np.float64]:
+    """Min over the next ``length`` samples, then a ``length``-sample box average.
+
+    Every average only includes values no larger than the gain required at its own sample, so the
+    smoothed gain never exceeds the requirement: the ramp down finishes as the peak arrives.
+    """
+    if length <= 1:
+        return gain
+    held = ndimage.minimum_filter1d(gain, size=length, origin=-(length // 2), mode="nearest")
+    padded = np.concatenate([np.full(length, held[0]), held])
+    total = np.cumsum(padded)
+    return (total[length:] - total[:-length]) / length
+
+
+def limiter_gain(buf: AudioBuffer, params: LimiterParams = LimiterParams()) -> npt.NDArray[np.float32]:
+    """The per-sample gain (<= 1) that keeps ``buf`` at or below the true-peak ceiling."""
+    ceiling = db_to_gain(params.ceiling_dbtp - params.safety_db)
+    envelope = true_peak_envelope(buf).astype(np.float64)
+    required = np.minimum(1.0, ceiling / np.maximum(envelope, _FLOOR))
+    reduction_db = -20.0 * np.log10(required)
+    alpha = math.exp(-1.0 / max(params.release_s * buf.rate, 1.0))
+    released = 10.0 ** (-_release(reduction_db, alpha) / 20.0)
+    lookahead = max(1, round(params.lookahead_s * buf.rate))
+    return _attack(released, lookahead).astype(np.float32)
+
+
+def limit_true_peak(buf: AudioBuffer, ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP,
+                    params: LimiterParams | None = None) -> AudioBuffer:
+    """Look-ahead true-peak limiter: same length and alignment, true peak <= ``ceiling_dbtp``.
+
+    Stereo-linked (one gain for all channels) so the image does not wander. A second pass catches
+    the rare overshoot that gain modulation itself adds between samples.
+    """
+    p = params or LimiterParams(ceiling_dbtp=ceiling_dbtp)
+    out = buf
+    for _ in range(3):
+        gain = limiter_gain(out, p)
+        if float(gain.min()) >= 1.0:
+            return out
+        out = AudioBuffer((out.samples * gain[:, None]).astype(np.float32), out.rate)
+        if true_peak_dbfs(out) <= p.ceiling_dbtp:
+            return out
+    return out
+
+
+def normalize_loudness(buf: AudioBuffer, target_lufs: float = LoudnessTarget.DEFAULT) -> AudioBuffer:
+    """Static gain to ``target_lufs`` integrated; silence is returned unchanged (no gain to find)."""
+    measured = integrated_lufs(buf)
+    if not math.isfinite(measured):
+        return buf
+    gain = db_to_gain(float(target_lufs) - measured)
+    return AudioBuffer((buf.samples * gain).astype(np.float32), buf.rate)
