@@ -1,0 +1,173 @@
+"""Uploads through both clients' protocols, and downloads with HTTP Range (fal-protocol.md, section 9).
+
+Upload targets (PUT URLs, CDN part URLs) are capabilities: they ignore any Authorization header the
+clients attach. Download URLs work without a key, like signed CDN URLs, until they expire.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from soundstage.api.edge import base_url, owner, read_body_to, read_json, services
+from soundstage.errors import InvalidInput, Unauthorized
+from soundstage.jobs.worker import file_url
+from soundstage.storage.base import StoredFile
+
+__all__ = ["initiate", "initiate_multipart", "put_upload", "put_part", "complete_upload", "cdn_token",
+           "cdn_upload", "cdn_multipart_begin", "cdn_put_part", "cdn_complete", "download"]
+
+CDN_TOKEN_SECONDS = 3600.0
+PART_HEADERS = {"Access-Control-Expose-Headers": "ETag"}
+
+
+def _ttl(request: Request) -> float | None:
+    """Lifetime from the lifecycle headers, else the configured default."""
+    default = services(request).settings.file_ttl_seconds
+    for name in ("x-fal-object-lifecycle", "x-fal-object-lifecycle-preference"):
+        raw = request.headers.get(name)
+        if raw:
+            try:
+                seconds = json.loads(raw).get("expiration_duration_seconds")
+            except (json.JSONDecodeError, AttributeError):
+                continue
+            if isinstance(seconds, (int, float)) and seconds > 0:
+                return float(seconds)
+    return default
+
+
+def _url(request: Request, stored_id: str, name: str) -> str:
+    return file_url(base_url(request), stored_id, name)
+
+
+async def _begin(request: Request) -> tuple[str, str]:
+    svc = services(request)
+    body = await read_json(request)
+    name = str(body.get("file_name") or "upload.bin")
+    content_type = str(body.get("content_type") or "application/octet-stream")
+    pending = svc.storage.begin(owner=owner(request), file_name=name, content_type=content_type,
+                                ttl_seconds=_ttl(request))
+    return f"{base_url(request)}/uploads/{pending.upload_id}", _url(request, pending.file_id, name)
+
+
+async def initiate(request: Request) -> Response:
+    upload_url, url = await _begin(request)
+    return JSONResponse({"upload_url": upload_url, "file_url": url})
+
+
+async def initiate_multipart(request: Request) -> Response:
+    return await initiate(request)
+
+
+async def _write_part(request: Request, upload_id: str, number: int) -> str:
+    svc = services(request)
+    path = svc.storage.part_path(upload_id, number)
+    tmp = path.with_suffix(".partial")
+    await read_body_to(request, tmp, svc.settings.max_upload_bytes)
+    etag = hashlib.md5(tmp.read_bytes(), usedforsecurity=False).hexdigest()
+    tmp.replace(path)
+    return f'"{etag}"'
+
+
+async def put_upload(request: Request) -> Response:
+    """Single-request upload to the URL from ``initiate``: one part, completed at once."""
+    upload_id = request.path_params["upload_id"]
+    await _write_part(request, upload_id, 1)
+    services(request).storage.complete(upload_id, [1])
+    return JSONResponse({"ok": True})
+
+
+async def put_part(request: Request) -> Response:
+    number = request.path_params["number"]
+    etag = await _write_part(request, request.path_params["upload_id"], number)
+    return JSONResponse({"partNumber": number, "etag": etag}, headers={"ETag": etag, **PART_HEADERS})
+
+
+def _part_numbers(body: Any) -> list[int]:
+    parts = body.get("parts") if isinstance(body, dict) else None
+    if not isinstance(parts, list) or not parts:
+        raise InvalidInput("parts: a non-empty list of {partNumber, etag} is required", field="parts", value=parts)
+    try:
+        return [int(p["partNumber"]) for p in parts]
+    except (KeyError, TypeError, ValueError) as e:
+        raise InvalidInput("parts: every entry needs an integer partNumber", field="parts", value=parts) from e
+
+
+async def complete_upload(request: Request) -> Response:
+    numbers = _part_numbers(await read_json(request))
+    stored = services(request).storage.complete(request.path_params["upload_id"], numbers)
+    return JSONResponse({"file_url": _url(request, stored.id, stored.file_name)})
+
+
+# -- Python fal-client's CDN v3 protocol ------------------------------------------------------
+async def cdn_token(request: Request) -> Response:
+    svc = services(request)
+    token = svc.signer.token({"sub": owner(request), "scope": "cdn"}, CDN_TOKEN_SECONDS)
+    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=CDN_TOKEN_SECONDS - 60)
+    return JSONResponse({"token": token, "token_type": "Bearer", "base_url": f"{base_url(request)}/cdn",
+                         "expires_at": expires.isoformat()})
+
+
+def _cdn_owner(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.count(".") == 2:
+        claims = services(request).signer.verify_token(token.strip())
+        if claims.get("scope") == "cdn":
+            return str(claims["sub"])
+    if not services(request).settings.auth:
+        return owner(request)
+    raise Unauthorized("CDN uploads need the token from POST /rest/storage/auth/token")
+
+
+def _name_and_type(request: Request) -> tuple[str, str]:
+    return (request.headers.get("x-fal-file-name") or "upload.bin",
+            request.headers.get("content-type") or "application/octet-stream")
+
+
+async def cdn_upload(request: Request) -> Response:
+    svc = services(request)
+    who = _cdn_owner(request)
+    name, content_type = _name_and_type(request)
+    staged = svc.storage.staging_dir() / f"cdn-{id(request)}-{name[:40].replace('/', '_')}"
+    await read_body_to(request, staged, svc.settings.max_upload_bytes)
+    stored = svc.storage.put(staged, owner=who, file_name=name, content_type=content_type,
+                             ttl_seconds=_ttl(request))
+    return JSONResponse({"access_url": _url(request, stored.id, stored.file_name)})
+
+
+async def cdn_multipart_begin(request: Request) -> Response:
+    svc = services(request)
+    name, content_type = _name_and_type(request)
+    pending = svc.storage.begin(owner=_cdn_owner(request), file_name=name, content_type=content_type,
+                                ttl_seconds=_ttl(request))
+    return JSONResponse({"access_url": _url(request, pending.file_id, name), "uploadId": pending.upload_id})
+
+
+async def cdn_put_part(request: Request) -> Response:
+    etag = await _write_part(request, request.path_params["upload_id"], request.path_params["number"])
+    return Response(status_code=200, headers={"ETag": etag, **PART_HEADERS})
+
+
+async def cdn_complete(request: Request) -> Response:
+    numbers = _part_numbers(await read_json(request))
+    stored = services(request).storage.complete(request.path_params["upload_id"], numbers)
+    return JSONResponse({"access_url": _url(request, stored.id, stored.file_name)})
+
+
+# -- downloads --------------------------------------------------------------------------------
+def _disposition(stored: StoredFile) -> str:
+    return "inline" if stored.content_type.split("/")[0] in {"audio", "video", "image", "text"} else "attachment"
+
+
+async def download(request: Request) -> Response:
+    svc = services(request)
+    file_id = request.path_params["file_id"]
+    stored = svc.storage.stat(file_id)
+    return FileResponse(svc.storage.path(file_id), media_type=stored.content_type, filename=stored.file_name,
+                        content_disposition_type=_disposition(stored),
+                        headers={"Cache-Control": "private, max-age=3600"})

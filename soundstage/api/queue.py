@@ -1,0 +1,148 @@
+"""Queue routes: submit, status, status stream (SSE), result, cancel (fal-protocol.md, section 4)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from anyio import to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from soundstage.api import wire
+from soundstage.api.edge import base_url, owner, read_json, services, truthy, validate
+from soundstage.apps.registry import endpoint_root
+from soundstage.errors import InvalidInput
+from soundstage.jobs.models import Job, JobState, NewJob, Priority
+from soundstage.storage.fetch import check_url
+
+__all__ = ["submit", "status", "status_stream", "result", "cancel", "create_job", "SSE_HEADERS"]
+
+KEEPALIVE_SECONDS = 15.0
+POLL_SECONDS = 0.05
+SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def _priority(request: Request) -> Priority:
+    raw = request.headers.get("x-fal-queue-priority", "normal").strip().lower()
+    if raw not in {"normal", "low"}:
+        raise InvalidInput(f"X-Fal-Queue-Priority must be 'normal' or 'low', got {raw!r}",
+                           field="X-Fal-Queue-Priority", value=raw)
+    return Priority.LOW if raw == "low" else Priority.NORMAL
+
+
+def _deadline(request: Request) -> float | None:
+    raw = request.headers.get("x-fal-request-timeout")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw)
+    except ValueError as e:
+        raise InvalidInput(f"X-Fal-Request-Timeout must be a number of seconds, got {raw!r}",
+                           field="X-Fal-Request-Timeout", value=raw) from e
+    if seconds <= 0:
+        raise InvalidInput(f"X-Fal-Request-Timeout must be positive, got {raw!r}", field="X-Fal-Request-Timeout",
+                           value=raw)
+    return time.time() + seconds
+
+
+async def create_job(request: Request, endpoint_id: str, payload: Any) -> Job:
+    """Validate (422 before anything is queued), store, and wake a worker."""
+    svc = services(request)
+    who = owner(request)
+    app = svc.registry.resolve(endpoint_id)
+    allow_private = svc.settings.allow_private_urls
+    model = validate(app.input, payload, context={"allow_private_urls": allow_private})
+    webhook = request.query_params.get("fal_webhook")
+    if webhook:
+        await to_thread.run_sync(check_url, webhook, "fal_webhook", allow_private)
+    new = NewJob(owner=who, app_id=app.id, endpoint_id=endpoint_id, input=model.model_dump(mode="json"),
+                 priority=_priority(request), start_deadline=_deadline(request), webhook_url=webhook,
+                 base_url=base_url(request))
+    job = await to_thread.run_sync(svc.store.submit, new)
+    svc.doorbell.ring()
+    return job
+
+
+def _queue_base(request: Request) -> str:
+    return f"{base_url(request)}/queue"
+
+
+async def submit(request: Request) -> Response:
+    endpoint_id = request.path_params["endpoint"]
+    job = await create_job(request, endpoint_id, await read_json(request))
+    svc = services(request)
+    urls = wire.queue_urls(_queue_base(request), endpoint_root(endpoint_id), job.id)
+    body = {"status": "IN_QUEUE", **urls, "queue_position": svc.store.queue_position(job)}
+    return JSONResponse(body, headers={"x-fal-request-id": job.id})
+
+
+def _lookup(request: Request) -> Job:
+    return services(request).store.get(owner(request), request.path_params["request_id"])
+
+
+def _status_json(request: Request, job: Job, logs_after: int | None) -> dict[str, Any]:
+    svc = services(request)
+    urls = wire.queue_urls(_queue_base(request), request.path_params["root"], job.id)
+    logs = None if logs_after is None else svc.store.logs(job.id, logs_after)
+    return wire.status_body(job, urls, svc.store.queue_position(job), logs)
+
+
+async def status(request: Request) -> Response:
+    job = _lookup(request)
+    with_logs = truthy(request.query_params.get("logs"))
+    body = _status_json(request, job, 0 if with_logs else None)
+    return JSONResponse(body, status_code=200 if job.state.finished else 202,
+                        headers={"x-fal-request-id": job.id})
+
+
+async def status_stream(request: Request) -> Response:
+    job = _lookup(request)
+    with_logs = truthy(request.query_params.get("logs"))
+    return StreamingResponse(_status_events(request, job, with_logs), media_type="text/event-stream",
+                             headers={**SSE_HEADERS, "x-fal-request-id": job.id})
+
+
+async def _status_events(request: Request, job: Job, with_logs: bool) -> AsyncIterator[str]:
+    """One event per change; each carries only log lines not sent before; closes after COMPLETED."""
+    store = services(request).store
+    sent_logs = 0
+    last: tuple[Any, ...] | None = None
+    last_sent = time.monotonic()
+    while True:
+        body = _status_json(request, job, sent_logs if with_logs else None)
+        new_logs = body.get("logs") or []
+        key = (body["status"], body.get("queue_position"), body.get("progress"))
+        if key != last or new_logs:
+            if new_logs:
+                sent_logs += len(new_logs)
+            last, last_sent = key, time.monotonic()
+            yield f"data: {json.dumps(body)}\n\n"
+        elif time.monotonic() - last_sent > KEEPALIVE_SECONDS:
+            last_sent = time.monotonic()
+            yield ": keep-alive\n\n"
+        if job.state.finished:
+            return
+        await asyncio.sleep(POLL_SECONDS)
+        job = store.get(job.owner, job.id)
+
+
+async def result(request: Request) -> Response:
+    job = _lookup(request)
+    headers = {"x-fal-request-id": job.id}
+    if not job.state.finished:
+        return JSONResponse({"detail": "Request is still in progress", "message": "Request is still in progress",
+                             "status": wire.wire_status(job.state)}, status_code=400, headers=headers)
+    if job.state is JobState.SUCCEEDED:
+        return JSONResponse(job.result, headers=headers)
+    code, body = wire.result_error_body(job)
+    return JSONResponse(body, status_code=code, headers={**headers, "x-fal-error-type": body["error_type"]})
+
+
+async def cancel(request: Request) -> Response:
+    svc = services(request)
+    job = await to_thread.run_sync(svc.store.cancel, owner(request), request.path_params["request_id"])
+    return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202, headers={"x-fal-request-id": job.id})

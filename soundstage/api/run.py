@@ -1,0 +1,76 @@
+"""Synchronous run and output streaming on the run host (fal-protocol.md, section 5)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+
+from soundstage.api import wire
+from soundstage.api.edge import read_json, services
+from soundstage.api.queue import SSE_HEADERS, create_job
+from soundstage.jobs.models import Job, JobState
+
+__all__ = ["run"]
+
+STREAM_SUFFIX = "/stream"
+MIN_POLL, MAX_POLL = 0.005, 0.1  # seconds: quick for short jobs, cheap for long ones
+
+
+async def _payload(request: Request) -> Any:
+    if request.method == "GET":
+        return dict(request.query_params)
+    return await read_json(request)
+
+
+async def run(request: Request) -> Response:
+    endpoint_id: str = request.path_params["endpoint"]
+    streaming = endpoint_id.endswith(STREAM_SUFFIX) and request.method == "POST"
+    if streaming:
+        endpoint_id = endpoint_id[: -len(STREAM_SUFFIX)]
+    job = await create_job(request, endpoint_id, await _payload(request))
+    if streaming:
+        return StreamingResponse(_events(request, job), media_type="text/event-stream",
+                                 headers={**SSE_HEADERS, "x-fal-request-id": job.id})
+    job = await _wait(request, job)
+    return _final(job)
+
+
+async def _wait(request: Request, job: Job) -> Job:
+    store = services(request).store
+    delay = MIN_POLL
+    while not job.state.finished:
+        await asyncio.sleep(delay)
+        delay = min(delay * 1.5, MAX_POLL)
+        job = store.get(job.owner, job.id)
+    return job
+
+
+def _final(job: Job) -> Response:
+    headers = {"x-fal-request-id": job.id}
+    if job.state is JobState.SUCCEEDED:
+        return JSONResponse(job.result, headers=headers)
+    code, body = wire.result_error_body(job)
+    return JSONResponse(body, status_code=code, headers={**headers, "x-fal-error-type": body["error_type"]})
+
+
+async def _events(request: Request, job: Job) -> AsyncIterator[str]:
+    """The app's emitted events as they come, then the final output (or an error event)."""
+    store = services(request).store
+    seen = 0
+    while True:
+        for seq, event in store.events(job.id, seen):
+            seen = seq
+            yield f"data: {json.dumps(event)}\n\n"
+        if job.state.finished:
+            break
+        await asyncio.sleep(MAX_POLL / 2)
+        job = store.get(job.owner, job.id)
+    for seq, event in store.events(job.id, seen):
+        yield f"data: {json.dumps(event)}\n\n"
+    final: Any = job.result if job.state is JobState.SUCCEEDED else {"error": wire.result_error_body(job)[1]}
+    yield f"data: {json.dumps(final)}\n\n"

@@ -1,0 +1,87 @@
+"""What an app is, and what it gets while it runs.
+
+An app declares its endpoint id, a pydantic ``Input`` and ``Output`` (its public schema), and a
+``load`` function called once per worker process that returns the runner (models stay warm in it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from pydantic import BaseModel
+
+from soundstage.settings import Settings
+
+__all__ = ["App", "AppEnv", "RunContext", "Runner", "OutputFile"]
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """A file an app wrote; ``to_json`` is fal's File object."""
+
+    url: str
+    content_type: str
+    file_name: str
+    file_size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"url": self.url, "content_type": self.content_type, "file_name": self.file_name,
+                "file_size": self.file_size}
+
+
+class RunContext(Protocol):
+    """Everything a running job may touch. Implemented by the worker."""
+
+    request_id: str
+    seed: int
+    rng: np.random.Generator
+
+    def log(self, message: str, level: str = "INFO") -> None: ...
+    def progress(self, fraction: float, message: str | None = None) -> None: ...
+    def cancelled(self) -> bool:
+        """True once the user asked to cancel; long runs check it between steps."""
+        ...
+    def check_cancelled(self) -> None:
+        """Raise ``Cancelled`` if cancellation was requested."""
+        ...
+    def emit(self, event: Any) -> None:
+        """A partial result for ``/run/{id}/stream`` clients (JSON-able)."""
+        ...
+    def save(self, data: bytes, *, file_name: str, content_type: str) -> OutputFile:
+        """Store an output; removed again if the job fails or is cancelled."""
+        ...
+    def fetch(self, url: str, *, field: str, limit: int) -> tuple[bytes, str]:
+        """An input file (http(s), data: or our own file URL) as (bytes, content type)."""
+        ...
+
+
+Runner = Callable[[Any, RunContext], BaseModel]
+
+
+@dataclass(frozen=True)
+class AppEnv:
+    """What ``App.load`` receives: settings and where models may be cached."""
+
+    settings: Settings
+
+
+@dataclass(frozen=True)
+class App:
+    id: str
+    """Canonical endpoint id (``owner/alias``); submit paths below it reach the same app."""
+    title: str
+    input: type[BaseModel]
+    output: type[BaseModel]
+    load: Callable[[AppEnv], Runner]
+    aliases: tuple[str, ...] = ()
+    description: str = ""
+    max_concurrency: int | None = None
+    """Jobs of this app running at once across all workers (None: as many as there are workers)."""
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return (self.id, *self.aliases)

@@ -1,0 +1,202 @@
+"""The ``soundstage`` command: serve | worker | keys (and models/voices from the speech package)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from soundstage import __version__
+from soundstage.errors import ConfigError, SoundstageError
+from soundstage.settings import Settings
+
+__all__ = ["main", "build_parser"]
+
+log = logging.getLogger("soundstage")
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    overrides = {k: getattr(args, k, None) for k in ("data_dir", "apps")}
+    if overrides["apps"]:
+        overrides["apps"] = tuple(overrides["apps"])
+    return Settings.from_env(**{**overrides, **extra})
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="job store, files, keys and models (SOUNDSTAGE_DATA_DIR)")
+    parser.add_argument("--apps", action="append", metavar="MODULE:ATTR",
+                        help="extra app provider, repeatable (SOUNDSTAGE_APPS, comma-separated)")
+
+
+def _serve_settings(args: argparse.Namespace) -> Settings:
+    settings = _settings(args, host=args.host, port=args.port, workers=args.workers, public_url=args.public_url,
+                         tls_cert=args.tls_cert, tls_key=args.tls_key,
+                         tls_self_signed=True if args.tls_self_signed else None,
+                         auth=False if args.no_auth else None, force=True if args.force else None)
+    if not settings.auth and not settings.loopback and not settings.force:
+        raise ConfigError(f"--no-auth on {settings.host} would let anyone on the network use this server;"
+                          " bind to 127.0.0.1 or add --force")
+    return settings
+
+
+def _first_key(services: Any) -> None:
+    """On a fresh data dir, make one key so that the server is usable and still protected."""
+    if not services.settings.auth or services.settings.api_keys or services.keys.count():
+        return
+    _, secret = services.keys.create("first key")
+    path = services.settings.data_dir / "keys" / "first-key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    print(f"Created an API key (also saved to {path}):\n\n    export FAL_KEY={secret}\n", flush=True)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from soundstage.api.app import create_app
+    from soundstage.jobs.supervisor import Supervisor
+    from soundstage.services import build
+    from soundstage.tls import ensure_self_signed
+
+    settings = _serve_settings(args)
+    services = build(settings)
+    _first_key(services)
+    cert, key = settings.tls_cert, settings.tls_key
+    if settings.tls_self_signed and cert is None:
+        ca, cert, key = ensure_self_signed(settings.data_dir / "tls", ("localhost", "127.0.0.1", settings.host))
+        print(f"TLS with a self-signed certificate; trust it with SSL_CERT_FILE={ca}", flush=True)
+    supervisor = Supervisor(settings, services.store, settings.workers)
+    supervisor.start()
+    config = uvicorn.Config(create_app(services), host=settings.host, port=settings.port,
+                            log_level=settings.log_level, access_log=False,
+                            ssl_certfile=str(cert) if cert else None, ssl_keyfile=str(key) if key else None)
+    try:
+        uvicorn.Server(config).run()
+    finally:
+        supervisor.stop()
+        services.close()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from soundstage.jobs.supervisor import new_worker_id
+    from soundstage.jobs.worker import Shutdown, Worker
+    from soundstage.services import build
+
+    settings = _settings(args)
+    services = build(settings)
+    worker_id = args.worker_id or new_worker_id()
+    worker = Worker(worker_id, services.store, services.registry, services.storage, services.fetcher,
+                    services.app_env)
+    stop = threading.Event()
+    parent = int(os.environ.get("SOUNDSTAGE_PARENT_PID", "0"))
+
+    def on_term(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+        raise Shutdown()
+
+    signal.signal(signal.SIGTERM, on_term)
+    if parent:
+        threading.Thread(target=_watch_parent, args=(parent, stop), daemon=True).start()
+    listener = services.doorbell.listen(worker_id)
+    log.info("worker %s serving %s", worker_id, ", ".join(services.registry.ids()) or "no apps")
+    try:
+        worker.run_forever(stop, listener)
+    except (Shutdown, KeyboardInterrupt):
+        pass
+    finally:
+        services.store.release_worker(worker_id)
+        listener.close()
+        services.close()
+    return 0
+
+
+def _watch_parent(parent: int, stop: threading.Event) -> None:
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGTERM)
+            return
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from soundstage.keys import KeyStore
+
+    settings = _settings(args)
+    keys = KeyStore(settings.database_path)
+    if args.keys_command == "create":
+        key, secret = keys.create(args.name or "")
+        print(secret)
+        print(f"key id {key.id}: shown once; store it now", file=sys.stderr)
+    elif args.keys_command == "list":
+        for key in keys.list():
+            state = "revoked" if key.revoked_at else "active"
+            print(f"{key.id}\t{state}\t{key.name}")
+    else:
+        keys.revoke(args.key_id)
+        print(f"revoked {args.key_id}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="soundstage", description="Self-hosted generative audio, fal-compatible")
+    parser.add_argument("--version", action="version", version=__version__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API and local workers")
+    _common(serve)
+    serve.add_argument("--host", help="bind address (SOUNDSTAGE_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (SOUNDSTAGE_PORT, default 8000)")
+    serve.add_argument("--workers", type=int, help="local worker processes (SOUNDSTAGE_WORKERS, default 1)")
+    serve.add_argument("--public-url", help="base URL clients use to reach this server")
+    serve.add_argument("--tls-cert", type=Path)
+    serve.add_argument("--tls-key", type=Path)
+    serve.add_argument("--tls-self-signed", action="store_true", help="make and use a local CA and certificate")
+    serve.add_argument("--no-auth", action="store_true", help="no API keys (local development only)")
+    serve.add_argument("--force", action="store_true", help="allow --no-auth on a non-loopback address")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run one worker process against the job store")
+    _common(worker)
+    worker.add_argument("--worker-id")
+    worker.set_defaults(func=cmd_worker)
+
+    keys = sub.add_parser("keys", help="manage API keys")
+    _common(keys)
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    create = keys_sub.add_parser("create")
+    create.add_argument("--name")
+    keys_sub.add_parser("list")
+    revoke = keys_sub.add_parser("revoke")
+    revoke.add_argument("key_id")
+    keys.set_defaults(func=cmd_keys)
+
+    _register_optional(sub)
+    return parser
+
+
+def _register_optional(sub: Any) -> None:
+    """Subcommands of packages that may be absent in a partial install (speech: models, voices)."""
+    try:
+        from soundstage.speech import commands
+    except ImportError:
+        return
+    commands.register(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except SoundstageError as e:
+        print(f"soundstage: {e}", file=sys.stderr)
+        return 2

@@ -1,0 +1,226 @@
+"""A worker: claim a job, run its app with a context, record the outcome; renew the lease meanwhile."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+import zlib
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+from pydantic import BaseModel, ValidationError
+
+from soundstage.apps.base import App, AppEnv, OutputFile, Runner
+from soundstage.apps.registry import AppRegistry
+from soundstage.errors import Cancelled, FetchFailed, InvalidInput, NotFound, SoundstageError
+from soundstage.jobs.doorbell import Listener
+from soundstage.jobs.models import Claim, JobError
+from soundstage.jobs.sqlite import CANCELLED_ERROR
+from soundstage.jobs.store import WorkQueue
+from soundstage.storage.base import Storage
+from soundstage.storage.fetch import Fetcher
+
+__all__ = ["Worker", "JobContext", "Shutdown", "file_url"]
+
+log = logging.getLogger("soundstage.worker")
+
+IDLE_POLL_SECONDS = 0.5  # a lost doorbell ring costs at most this
+SWEEP_SECONDS = 1.0
+
+
+class Shutdown(BaseException):
+    """Raised in the worker's main thread by SIGTERM: release the job, do not fail it."""
+
+
+def file_url(base_url: str, file_id: str, file_name: str) -> str:
+    return f"{base_url.rstrip('/')}/files/{file_id}/{quote(file_name)}"
+
+
+def _seed_of(job_input: Any, job_id: str) -> int:
+    seed = job_input.get("seed") if isinstance(job_input, dict) else None
+    return int(seed) if isinstance(seed, int) else zlib.crc32(job_id.encode())
+
+
+class JobContext:
+    """The worker's ``RunContext``."""
+
+    def __init__(self, claim: Claim, queue: WorkQueue, storage: Storage, fetcher: Fetcher) -> None:
+        self.claim = claim
+        self.request_id = claim.job.id
+        self.seed = _seed_of(claim.job.input, claim.job.id)
+        self.rng = np.random.default_rng(self.seed)
+        self.saved: list[str] = []
+        self.cancel_event = threading.Event()
+        self._queue = queue
+        self._storage = storage
+        self._fetcher = fetcher
+
+    def log(self, message: str, level: str = "INFO") -> None:
+        self._queue.record(self.claim, log=(message, level))
+
+    def progress(self, fraction: float, message: str | None = None) -> None:
+        self._queue.record(self.claim, progress=min(max(fraction, 0.0), 1.0),
+                           log=None if message is None else (message, "INFO"))
+
+    def cancelled(self) -> bool:
+        return self.cancel_event.is_set()
+
+    def check_cancelled(self) -> None:
+        if self.cancel_event.is_set():
+            raise Cancelled()
+
+    def emit(self, event: Any) -> None:
+        self._queue.record(self.claim, event=event)
+
+    def save(self, data: bytes, *, file_name: str, content_type: str) -> OutputFile:
+        stored = self._storage.put(data, owner=self.claim.job.owner, file_name=file_name,
+                                   content_type=content_type, ttl_seconds=None)
+        self.saved.append(stored.id)
+        return OutputFile(url=file_url(self.claim.job.base_url, stored.id, stored.file_name),
+                          content_type=stored.content_type, file_name=stored.file_name,
+                          file_size=stored.size)
+
+    def fetch(self, url: str, *, field: str, limit: int) -> tuple[bytes, str]:
+        own = self._own_file(url, field, limit)
+        if own is not None:
+            return own
+        fetched = self._fetcher.fetch(url, field=field, limit=limit)
+        return fetched.data, fetched.content_type
+
+    def _own_file(self, url: str, field: str, limit: int) -> tuple[bytes, str] | None:
+        """Our own /files/ URLs are read from storage: no loopback request, and the owner must match."""
+        prefix = f"{self.claim.job.base_url.rstrip('/')}/files/"
+        if not self.claim.job.base_url or not url.startswith(prefix):
+            return None
+        file_id = url[len(prefix):].split("/", 1)[0]
+        try:
+            meta = self._storage.stat(file_id)
+        except NotFound:
+            meta = None
+        if meta is None or meta.owner != self.claim.job.owner:
+            raise FetchFailed(f"{field}: file not found: {url[:120]}", field=field, value=url[:200])
+        if meta.size > limit:
+            raise FetchFailed(f"{field}: file is {meta.size} bytes; the limit is {limit}", field=field,
+                              value=url[:200])
+        return self._storage.path(file_id).read_bytes(), meta.content_type
+
+    def discard_outputs(self) -> None:
+        for file_id in self.saved:
+            self._storage.delete(file_id)
+
+
+def job_error(exc: BaseException) -> JobError:
+    if isinstance(exc, Cancelled):
+        return CANCELLED_ERROR
+    if isinstance(exc, InvalidInput):
+        return JobError(status=exc.status, message=str(exc), error_type=exc.error_type,
+                        detail=[e.to_json() for e in exc.errors])
+    if isinstance(exc, ValidationError):
+        return JobError(status=422, message=str(exc), error_type="validation_error",
+                        detail=exc.errors(include_url=False))
+    if isinstance(exc, SoundstageError):
+        return JobError(status=exc.status, message=str(exc), error_type=exc.error_type)
+    return JobError(status=500, message=f"Internal error: {type(exc).__name__}: {exc}",
+                    error_type="internal_error")
+
+
+class Heartbeat(threading.Thread):
+    """Renews a claim's lease; turns a cancel request (or a lost lease) into the context's cancel event."""
+
+    def __init__(self, claim: Claim, queue: WorkQueue, lease_seconds: float, ctx: JobContext) -> None:
+        super().__init__(daemon=True, name=f"lease-{claim.job.id[:8]}")
+        self.claim, self.queue, self.lease_seconds, self.ctx = claim, queue, lease_seconds, ctx
+        self.stop = threading.Event()
+        self.lost = False
+
+    def run(self) -> None:
+        # Cancellation is checked more often than the lease needs renewing, so it lands quickly.
+        interval = min(self.lease_seconds / 3, 0.25)
+        while not self.stop.wait(interval):
+            cancel = self.queue.renew(self.claim, self.lease_seconds)
+            if cancel is None:
+                self.lost = True
+            if cancel is None or cancel:
+                self.ctx.cancel_event.set()
+
+
+class Worker:
+    def __init__(self, worker_id: str, queue: WorkQueue, registry: AppRegistry, storage: Storage,
+                 fetcher: Fetcher, env: AppEnv, on_finish: Callable[[], None] = lambda: None) -> None:
+        self.worker_id = worker_id
+        self.queue, self.registry, self.storage, self.fetcher, self.env = queue, registry, storage, fetcher, env
+        self.settings = env.settings
+        self.on_finish = on_finish
+        self._runners: dict[str, Runner] = {}
+        self._last_sweep = 0.0
+        self.limits = {app.id: app.max_concurrency for app in registry}
+
+    def runner(self, app: App) -> Runner:
+        if app.id not in self._runners:
+            log.info("loading app %s", app.id)
+            self._runners[app.id] = app.load(self.env)
+        return self._runners[app.id]
+
+    def run_forever(self, stop: threading.Event, listener: Listener | None = None) -> None:
+        while not stop.is_set():
+            if not self.step() and not stop.is_set():
+                if listener is not None:
+                    listener.wait(IDLE_POLL_SECONDS)
+                else:
+                    stop.wait(IDLE_POLL_SECONDS)
+
+    def step(self) -> bool:
+        """Claim and run at most one job; False when there was nothing to do."""
+        now = time.time()
+        if now - self._last_sweep > SWEEP_SECONDS:
+            self._last_sweep = now
+            self.queue.sweep(now, self.settings.max_attempts)
+        claim = self.queue.claim(self.worker_id, self.limits, self.settings.lease_seconds)
+        if claim is None:
+            return False
+        self.run_claim(claim)
+        return True
+
+    def run_claim(self, claim: Claim) -> None:
+        ctx = JobContext(claim, self.queue, self.storage, self.fetcher)
+        beat = Heartbeat(claim, self.queue, self.settings.lease_seconds, ctx)
+        beat.start()
+        started = time.perf_counter()
+        result: Any = None
+        error: JobError | None = None
+        try:
+            result = self._execute(claim, ctx)
+        except Shutdown:
+            ctx.discard_outputs()
+            raise
+        except Exception as exc:  # noqa: BLE001 - every failure becomes the job's error
+            if not isinstance(exc, (SoundstageError, ValidationError)):
+                log.error("job %s failed:\n%s", claim.job.id, traceback.format_exc())
+            error = job_error(exc)
+        finally:
+            beat.stop.set()
+            beat.join()
+        if error is None and ctx.cancelled():
+            error = CANCELLED_ERROR
+        elapsed = time.perf_counter() - started
+        if error is not None:
+            ctx.discard_outputs()
+        if beat.lost or not self.queue.finish(claim, result, error, elapsed):
+            log.warning("lost the lease of job %s: its outputs are discarded", claim.job.id)
+            if error is None:
+                ctx.discard_outputs()
+        self.on_finish()
+
+    def _execute(self, claim: Claim, ctx: JobContext) -> Any:
+        app = self.registry.resolve(claim.job.endpoint_id)
+        runner = self.runner(app)
+        ctx.check_cancelled()
+        payload = app.input.model_validate(claim.job.input)
+        output = runner(payload, ctx)
+        if not isinstance(output, BaseModel):
+            output = app.output.model_validate(output)
+        return output.model_dump(mode="json")

@@ -1,0 +1,133 @@
+"""Settings: one frozen object built once (from flags and SOUNDSTAGE_* variables) and passed down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Settings", "LOOPBACK_HOSTS"]
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+ENV_PREFIX = "SOUNDSTAGE_"
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def _truthy(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    """Where the job store, files, keys and model assets live."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = ""
+    """Base URL that clients reach us at (used in file and status URLs); empty: taken from each request."""
+    api_keys: tuple[str, ...] = ()
+    """Static keys for automation, in addition to the keys created with ``soundstage keys create``."""
+    auth: bool = True
+    """API keys are required unless this is False (local development only)."""
+    force: bool = False
+    """Allow no-auth on a non-loopback address."""
+    workers: int = 1
+    apps: tuple[str, ...] = ()
+    """Extra app providers as ``module:attribute`` (an App, a list of Apps, or a function returning them)."""
+    lease_seconds: float = 15.0
+    """A running job whose worker stops renewing its lease for this long is run again."""
+    max_attempts: int = 3
+    """A job whose worker died this many times fails instead of crashing workers forever."""
+    file_ttl_seconds: float = 7 * 24 * 3600.0
+    """How long download URLs of outputs and uploads stay valid by default."""
+    max_upload_bytes: int = 1 << 30
+    max_fetch_bytes: int = 100 << 20
+    """Largest input file fetched from a user URL; apps may set lower limits per field."""
+    fetch_timeout_seconds: float = 30.0
+    allow_private_urls: bool = False
+    """Let user URLs and webhooks reach loopback/private addresses (tests and trusted networks only)."""
+    webhook_base_delay_seconds: float = 14.0
+    """Retry n waits base * 2**n: 10 tries span about two hours with the default."""
+    webhook_attempts: int = 10
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_self_signed: bool = False
+    log_level: str = "info"
+    extra: Mapping[str, str] = field(default_factory=dict)
+    """Unrecognised SOUNDSTAGE_* variables, kept for apps (e.g. WRITER_URL)."""
+
+    @property
+    def loopback(self) -> bool:
+        return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "soundstage.db"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.data_dir / "run"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Environment first, then explicit overrides (flags given on the command line)."""
+        env = os.environ if env is None else env
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        extra: dict[str, str] = {}
+        for key, raw in env.items():
+            if not key.startswith(ENV_PREFIX):
+                continue
+            name = key[len(ENV_PREFIX):].lower()
+            if name in known and name != "extra":
+                values[name] = _coerce(cls, name, raw)
+            else:
+                extra[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(extra=extra, **values)
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    def to_env(self) -> dict[str, str]:
+        """The inverse of ``from_env``: how a child process (a worker) gets the same settings."""
+        out = {f"{ENV_PREFIX}{k.upper()}": v for k, v in self.extra.items()}
+        for f in fields(self):
+            if f.name == "extra":
+                continue
+            value = getattr(self, f.name)
+            if value is None:
+                continue
+            if isinstance(value, tuple):
+                value = ",".join(value)
+            out[f"{ENV_PREFIX}{f.name.upper()}"] = str(value)
+        return out
+
+
+_DEFAULTS = Settings()
+
+
+def _coerce(cls: type[Settings], name: str, raw: str) -> Any:
+    default = getattr(_DEFAULTS, name)
+    if name in {"tls_cert", "tls_key"}:
+        return Path(raw) if raw else None
+    if isinstance(default, bool):
+        return _truthy(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, Path):
+        return Path(raw)
+    if isinstance(default, tuple):
+        return _split(raw)
+    return raw
