@@ -13,8 +13,7 @@ from enum import Enum
 
 import numpy as np
 import numpy.typing as npt
-import pyloudnorm
-from scipy import ndimage
+from scipy import ndimage, signal
 
 from soundstage.audio.buffer import AudioBuffer
 
@@ -24,12 +23,14 @@ __all__ = [
     "LoudnessTarget",
     "db_to_gain",
     "gain_to_db",
+    "gated_loudness",
     "integrated_lufs",
     "limit_true_peak",
     "limiter_gain",
     "normalize_loudness",
     "true_peak_dbfs",
     "true_peak_envelope",
+    "weighted_power",
 ]
 
 TRUE_PEAK_CEILING_DBTP = -1.0  # EBU R128 / Tech 3341: maximum permitted true peak level
@@ -63,20 +64,71 @@ def gain_to_db(gain: float) -> float:
     return float(20.0 * math.log10(max(gain, _FLOOR)))
 
 
+# BS.1770-4 K-weighting, as analogue prototypes so any rate gets exact coefficients (the
+# standard tabulates 48 kHz only): a +4 dB high shelf (head) then a 38 Hz high-pass (RLB).
+_SHELF_GAIN_DB = 3.999843853973347
+_SHELF_Q = 0.7071752369554196
+_SHELF_FC = 1681.974450955533  # Hz
+_SHELF_VB_EXP = 0.4996667741545416
+_HP_Q = 0.5003270373238773
+_HP_FC = 38.13547087602444  # Hz
+_CHANNEL_WEIGHTS = (1.0, 1.0, 1.0, 1.41, 1.41)  # L, R, C, Ls, Rs
+_ABSOLUTE_GATE = -70.0  # LUFS
+_RELATIVE_GATE = -10.0  # LU below the absolutely-gated loudness
+_BLOCK_STEP = 0.25  # of a block: 75 % overlap
+_LOUDNESS_OFFSET = -0.691  # dB: makes a 997 Hz 0 dBFS sine in one channel read -3.01 LKFS
+
+
+def _k_weighting(rate: int) -> npt.NDArray[np.float64]:
+    k = math.tan(math.pi * _SHELF_FC / rate)
+    vh = 10.0 ** (_SHELF_GAIN_DB / 20.0)
+    vb = vh**_SHELF_VB_EXP
+    a0 = 1.0 + k / _SHELF_Q + k * k
+    shelf = [(vh + vb * k / _SHELF_Q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / _SHELF_Q + k * k) / a0,
+             1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / _SHELF_Q + k * k) / a0]
+    k = math.tan(math.pi * _HP_FC / rate)
+    a0 = 1.0 + k / _HP_Q + k * k
+    high_pass = [1.0, -2.0, 1.0, 1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / _HP_Q + k * k) / a0]
+    return np.array([shelf, high_pass])
+
+
+def weighted_power(buf: AudioBuffer) -> npt.NDArray[np.float64]:
+    """Per sample: the channel-weighted sum of squared K-weighted samples (BS.1770-4 eq. 1-2 integrand)."""
+    if buf.channels > len(_CHANNEL_WEIGHTS):
+        raise ValueError(f"BS.1770-4 weights up to {len(_CHANNEL_WEIGHTS)} channels, got {buf.channels}")
+    filtered = signal.sosfilt(_k_weighting(buf.rate), buf.samples.astype(np.float64), axis=0)
+    weights = np.array(_CHANNEL_WEIGHTS[: buf.channels])
+    return np.square(filtered) @ weights
+
+
+def gated_loudness(power: npt.NDArray[np.float64], rate: int) -> float:
+    """Integrated loudness from per-sample weighted power: 400 ms blocks, 75 % overlap, two gates."""
+    block = round(GATING_BLOCK * rate)
+    step = round(GATING_BLOCK * _BLOCK_STEP * rate)
+    if power.size < block:
+        power = np.pad(power, (0, block - power.size))  # one block of the sound and silence
+    total = np.concatenate([[0.0], np.cumsum(power)])
+    starts = np.arange(0, power.size - block + 1, step)
+    z = (total[starts + block] - total[starts]) / block
+    with np.errstate(divide="ignore"):
+        levels = _LOUDNESS_OFFSET + 10.0 * np.log10(z)
+    above = z[levels > _ABSOLUTE_GATE]
+    if above.size == 0:
+        return SILENCE_LUFS
+    relative = _LOUDNESS_OFFSET + 10.0 * math.log10(float(above.mean())) + _RELATIVE_GATE
+    kept = z[levels > max(relative, _ABSOLUTE_GATE)]
+    return _LOUDNESS_OFFSET + 10.0 * math.log10(float(kept.mean()))
+
+
 def integrated_lufs(buf: AudioBuffer) -> float:
     """Gated integrated loudness per BS.1770-4 (K-weighting, 400 ms blocks, -70/-10 gates).
 
-    Returns -inf for silence. Signals shorter than one gating block are zero-padded to one block,
-    which under-reads them slightly; loudness of such short sounds is not well defined anyway.
+    Returns -inf for silence. Signals shorter than one gating block are measured as one block
+    padded with silence, which under-reads them; short sounds have no well-defined loudness.
     """
-    block = round(GATING_BLOCK * buf.rate)
-    samples = buf.samples.astype(np.float64)
-    if buf.frames < block + 1:
-        samples = np.pad(samples, ((0, block + 1 - buf.frames), (0, 0)))
-    if buf.channels > 5:
-        raise ValueError(f"BS.1770-4 weights up to 5 channels, got {buf.channels}")
-    value = float(pyloudnorm.Meter(buf.rate).integrated_loudness(samples))
-    return value if math.isfinite(value) else SILENCE_LUFS
+    if buf.frames == 0:
+        return SILENCE_LUFS
+    return gated_loudness(weighted_power(buf), buf.rate)
 
 
 PHASE_TAPS = 16  # taps per polyphase branch (BS.1770-4's example filter uses 12)
