@@ -55,5 +55,6 @@ def build(settings: Settings, apps: Iterable[App] | None = None) -> Services:
         keys=KeyStore(settings.database_path, settings.api_keys),
         signer=Signer(settings.data_dir / "keys" / "ed25519.pem"),
         doorbell=Doorbell(settings.run_dir),
-        fetcher=Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout_seconds),
+        fetcher=Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout_seconds,
+                        allowed_hosts=frozenset(settings.allowed_hosts)),
     )

@@ -51,6 +51,8 @@ class Settings:
     fetch_timeout_seconds: float = 30.0
     allow_private_urls: bool = False
     """Let user URLs and webhooks reach loopback/private addresses (tests and trusted networks only)."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names that user URLs and webhooks may reach although they are private (your own services)."""
     webhook_base_delay_seconds: float = 14.0
     """Retry n waits base * 2**n: 10 tries span about two hours with the default."""
     webhook_attempts: int = 10

@@ -58,7 +58,8 @@ async def create_job(request: Request, endpoint_id: str, payload: Any) -> Job:
     model = validate(app.input, payload, context={"allow_private_urls": allow_private})
     webhook = request.query_params.get("fal_webhook")
     if webhook:
-        await to_thread.run_sync(check_url, webhook, "fal_webhook", allow_private)
+        await to_thread.run_sync(check_url, webhook, "fal_webhook", allow_private,
+                                 frozenset(svc.settings.allowed_hosts))
     new = NewJob(owner=who, app_id=app.id, endpoint_id=endpoint_id, input=model.model_dump(mode="json"),
                  priority=_priority(request), start_deadline=_deadline(request), webhook_url=webhook,
                  base_url=base_url(request))

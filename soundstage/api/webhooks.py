@@ -55,7 +55,8 @@ class Deliverer:
 
     async def deliver(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         try:
-            await to_thread.run_sync(check_url, delivery.url, "fal_webhook", self.settings.allow_private_urls)
+            await to_thread.run_sync(check_url, delivery.url, "fal_webhook", self.settings.allow_private_urls,
+                                     frozenset(self.settings.allowed_hosts))
             job = self.store.get(delivery.owner, delivery.job_id)
             body = json.dumps(webhook_body(job)).encode()
             headers = {"Content-Type": "application/json",

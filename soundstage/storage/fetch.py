@@ -40,16 +40,19 @@ def _unsafe(ip: Address) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
-def check_url(url: str, field: str, allow_private: bool,
+def check_url(url: str, field: str, allow_private: bool, allowed_hosts: frozenset[str] = frozenset(),
               resolve: Callable[[str], list[str]] | None = None) -> None:
-    """Raise UnsafeURL unless ``url`` is http(s) to public addresses only (or ``data:``)."""
+    """Raise UnsafeURL unless ``url`` is http(s) to public addresses only (or ``data:``).
+
+    ``allowed_hosts`` names hosts trusted although private (an operator's own services).
+    """
     parts = urlsplit(url)
     if parts.scheme == "data":
         return
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise UnsafeURL(f"{field}: only http, https and data URLs are accepted, got {url[:80]!r}",
                         field=field, value=url[:200])
-    if allow_private:
+    if allow_private or parts.hostname in allowed_hosts:
         return
     for address in (resolve or _resolve)(parts.hostname):
         if _unsafe(ipaddress.ip_address(address.split("%")[0])):
@@ -87,27 +90,26 @@ def parse_data_uri(uri: str, field: str, limit: int) -> Fetched:
 class Fetcher:
     """Downloads inputs for apps. ``own_files`` resolves our own /files/ URLs without the network."""
 
-    def __init__(self, allow_private: bool, timeout: float,
-                 own_files: Callable[[str, int], Fetched | None] | None = None) -> None:
+    def __init__(self, allow_private: bool, timeout: float, allowed_hosts: frozenset[str] = frozenset()) -> None:
         self.allow_private = allow_private
+        self.allowed_hosts = allowed_hosts
         self.timeout = timeout
-        self.own_files = own_files
 
     def fetch(self, url: str, *, field: str, limit: int) -> Fetched:
         if url.startswith("data:"):
             return parse_data_uri(url, field, limit)
-        if self.own_files is not None:
-            own = self.own_files(url, limit)
-            if own is not None:
-                return own
-        with httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False) as client:
-            for _ in range(MAX_REDIRECTS + 1):
-                check_url(url, field, self.allow_private)
-                with client.stream("GET", url) as response:
-                    if response.is_redirect:
-                        url = urljoin(url, response.headers["location"])
-                        continue
-                    return self._read(response, url, field, limit)
+        try:
+            with httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False) as client:
+                for _ in range(MAX_REDIRECTS + 1):
+                    check_url(url, field, self.allow_private, self.allowed_hosts)
+                    with client.stream("GET", url) as response:
+                        if response.is_redirect:
+                            url = urljoin(url, response.headers["location"])
+                            continue
+                        return self._read(response, url, field, limit)
+        except httpx.HTTPError as e:
+            raise FetchFailed(f"{field}: fetching {url[:120]} failed: {type(e).__name__}: {e}", field=field,
+                              value=url[:200]) from e
         raise FetchFailed(f"{field}: more than {MAX_REDIRECTS} redirects", field=field, value=url[:200])
 
     def _read(self, response: httpx.Response, url: str, field: str, limit: int) -> Fetched:

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.server import Server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A strict server (auth on, private addresses refused) with the test apps and two workers."""
+    with Server(tmp_path_factory.mktemp("server"), workers=2) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def trusted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Like ``server`` but allowed to reach loopback (webhook receivers and input hosts in tests)."""
+    env = {"SOUNDSTAGE_ALLOW_PRIVATE_URLS": "true", "SOUNDSTAGE_WEBHOOK_BASE_DELAY_SECONDS": "0.2"}
+    with Server(tmp_path_factory.mktemp("trusted"), workers=2, env=env) as srv:
+        yield srv
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
