@@ -250,12 +250,11 @@ class SQLiteJobStore:
             changed = len(late) + self._requeue(db, lost, max_attempts, now)
         return changed
 
-    def release_worker(self, worker_id: str) -> int:
+    def release_worker(self, worker_id: str, max_attempts: int | None = None) -> int:
         with self.db.write() as db:
             rows = db.execute("SELECT id, attempts FROM jobs WHERE state = 'running' AND lease_owner = ?",
                               (worker_id,)).fetchall()
-            # A dead worker's attempt still counts: a job that kills every worker must end.
-            return self._requeue(db, rows, 1 << 30, time.time())
+            return self._requeue(db, rows, max_attempts or 1 << 30, time.time())
 
     def _requeue(self, db: sqlite3.Connection, rows: Sequence[sqlite3.Row], max_attempts: int,
                  now: float) -> int:

@@ -59,8 +59,9 @@ class WorkQueue(Protocol):
         """Fail queued jobs past their start deadline; requeue (or fail) jobs whose lease expired."""
         ...
 
-    def release_worker(self, worker_id: str) -> int:
-        """Requeue the jobs of a worker known to be dead (the supervisor saw it exit)."""
+    def release_worker(self, worker_id: str, max_attempts: int | None = None) -> int:
+        """Requeue the jobs of a worker that stopped: gracefully (no limit), or crashed (a job that has
+        now been claimed ``max_attempts`` times fails, so that a job killing every worker ends)."""
         ...
 
 

@@ -68,7 +68,7 @@ class Supervisor:
                 if code is None or self._stop.is_set():
                     continue
                 del self.procs[worker_id]
-                requeued = self.queue.release_worker(worker_id)
+                requeued = self.queue.release_worker(worker_id, self.settings.max_attempts)
                 log.warning("worker %s exited with %s; %d job(s) requeued; starting a new one",
                             worker_id, code, requeued)
                 self.restarts += 1
