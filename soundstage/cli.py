@@ -174,9 +174,11 @@ def build_parser() -> argparse.ArgumentParser:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
     create = keys_sub.add_parser("create")
     create.add_argument("--name")
-    keys_sub.add_parser("list")
+    listing = keys_sub.add_parser("list")
     revoke = keys_sub.add_parser("revoke")
     revoke.add_argument("key_id")
+    for leaf in (create, listing, revoke):  # accept --data-dir after the verb too
+        leaf.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
     keys.set_defaults(func=cmd_keys)
 
     _register_optional(sub)
