@@ -35,11 +35,13 @@ class DuckingParams:
 
 
 def _frame_rms_db(key: Array, frame: int) -> npt.NDArray[np.float64]:
-    frames = key.shape[0] // frame
-    energy = np.square(key[: frames * frame].astype(np.float64)).mean(axis=1)
-    ms = energy.reshape(frames, frame).mean(axis=1)
-    if key.shape[0] > frames * frame:
-        ms = np.append(ms, energy[frames * frame :].mean())
+    whole = key.shape[0] // frame
+    energy = np.zeros(key.shape[0], dtype=np.float64)
+    for ch in range(key.shape[1]):
+        energy += np.square(key[:, ch], dtype=np.float64) / key.shape[1]
+    ms = energy[: whole * frame].reshape(whole, frame).mean(axis=1)
+    if key.shape[0] > whole * frame:
+        ms = np.append(ms, energy[whole * frame :].mean())
     return 10.0 * np.log10(ms + _FLOOR)
 
 

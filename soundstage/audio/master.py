@@ -1,0 +1,113 @@
+"""Mastering: loudness normalization plus true-peak limiting, expressed as one gain curve.
+
+The result is a per-sample gain rather than a processed signal, so the same curve can be applied
+to every stem and the stems still sum exactly to the master (EBU R128 delivery with stems).
+
+Make-up gain and limiting interact (limiting lowers loudness a little), so we iterate on cheap
+estimates: the K-weighted power and the true-peak envelope are measured once, and both scale with
+a gain that varies slowly, which lets each iteration avoid re-filtering and re-oversampling.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from soundstage.audio.buffer import AudioBuffer
+from soundstage.audio.loudness import (
+    TRUE_PEAK_CEILING_DBTP,
+    LimiterParams,
+    LoudnessTarget,
+    db_to_gain,
+    envelope_gain,
+    gain_to_db,
+    gated_loudness,
+    limiter_gain,
+    true_peak_dbfs,
+    true_peak_envelope,
+    weighted_power,
+)
+
+__all__ = ["MasterParams", "MasterReport", "apply_gain", "master_gain"]
+
+_ITERATIONS = 8
+_TOLERANCE_LU = 0.05
+_ENVELOPE_MARGIN_DB = 6.0  # make-up rarely grows more than this over the iterations
+
+
+@dataclass(frozen=True)
+class MasterParams:
+    target_lufs: float = LoudnessTarget.DEFAULT.value
+    ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP
+    normalize: bool = True  # False: leave the level alone, only limit
+    max_gain_db: float = 40.0  # never lift near-silence into a wall of noise
+    max_limiting_db: float = 12.0  # beyond this a limiter audibly crushes transients: fall short instead
+
+
+@dataclass(frozen=True)
+class MasterReport:
+    integrated_lufs: float
+    true_peak_dbtp: float
+    makeup_db: float
+    max_reduction_db: float  # deepest limiter gain reduction
+
+
+def apply_gain(buf: AudioBuffer, gain: npt.NDArray[np.float32]) -> AudioBuffer:
+    return AudioBuffer((buf.samples * gain[:, None]).astype(np.float32), buf.rate)
+
+
+def _estimate(power: npt.NDArray[np.float64], rate: int, curve: npt.NDArray[np.float32]) -> float:
+    # K(g x) ~= g K(x) while g moves slowly against the K filter's time constants
+    return gated_loudness(power * np.square(curve, dtype=np.float64), rate)
+
+
+def _makeup_curve(mix: AudioBuffer, params: MasterParams) -> tuple[float, npt.NDArray[np.float32]]:
+    power = weighted_power(mix)
+    measured = gated_loudness(power, mix.rate)
+    if not params.normalize or not math.isfinite(measured):
+        return 1.0, np.ones(mix.frames, dtype=np.float32)
+    limiter = LimiterParams(ceiling_dbtp=params.ceiling_dbtp)
+    makeup = db_to_gain(min(params.target_lufs - measured, params.max_gain_db))
+    # peaks that stay 6 dB under the ceiling after make-up need no exact reading
+    envelope = true_peak_envelope(mix, floor=db_to_gain(params.ceiling_dbtp - _ENVELOPE_MARGIN_DB) / makeup)
+    most = db_to_gain(params.ceiling_dbtp + params.max_limiting_db) / max(float(envelope.max()), 1e-12)
+    makeup = min(makeup, most)
+    curve = np.ones(mix.frames, dtype=np.float32)
+    previous: tuple[float, float] | None = None  # (make-up dB, loudness) of the last try
+    for _ in range(_ITERATIONS):
+        curve = makeup * envelope_gain(envelope * np.float32(makeup), mix.rate, limiter)
+        loudness = _estimate(power, mix.rate, curve)
+        error = params.target_lufs - loudness
+        if abs(error) < _TOLERANCE_LU or (error > 0 and makeup >= most):
+            break
+        step = error
+        if previous is not None and abs(loudness - previous[1]) > 1e-6:
+            # secant: under heavy limiting each dB of make-up buys much less than a dB of loudness
+            slope = (loudness - previous[1]) / (gain_to_db(makeup) - previous[0])
+            step = error / min(max(slope, 0.05), 1.0)
+        previous = (gain_to_db(makeup), loudness)
+        makeup = min(makeup * db_to_gain(min(step, params.max_gain_db)), most)
+    return makeup, curve.astype(np.float32)
+
+
+def master_gain(mix: AudioBuffer, params: MasterParams = MasterParams()) -> tuple[npt.NDArray[np.float32], MasterReport]:
+    """The gain curve that brings ``mix`` to the target loudness under the true-peak ceiling."""
+    makeup, curve = _makeup_curve(mix, params)
+    out = apply_gain(mix, curve)
+    peak = true_peak_dbfs(out)
+    if peak > params.ceiling_dbtp:
+        # gain modulation can add a sliver of inter-sample overshoot: one corrective pass
+        correction = limiter_gain(out, LimiterParams(ceiling_dbtp=params.ceiling_dbtp))
+        curve = (curve * correction).astype(np.float32)
+        out = apply_gain(mix, curve)
+        peak = true_peak_dbfs(out)
+    report = MasterReport(
+        integrated_lufs=gated_loudness(weighted_power(out), out.rate),
+        true_peak_dbtp=peak,
+        makeup_db=20.0 * math.log10(makeup),
+        max_reduction_db=-20.0 * math.log10(max(float((curve / makeup).min()), 1e-12)),
+    )
+    return curve, report
