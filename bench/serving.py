@@ -23,9 +23,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from soundstage.jobs.models import JobState  # noqa: E402
-from soundstage.jobs.sqlite import SQLiteJobStore  # noqa: E402
-from tests.support.server import TEST_KEY, Server, headers  # noqa: E402
+from soundstage.jobs.models import JobState
+from soundstage.jobs.sqlite import SQLiteJobStore
+from tests.support.server import TEST_KEY, Server, headers
 
 OWNER = "static-" + __import__("hashlib").sha256(TEST_KEY.encode()).hexdigest()[:16]
 
@@ -56,7 +56,7 @@ def status_rps(srv: Server, status_url: str, seconds: int = 10) -> tuple[float, 
         script = Path(tempfile.mkdtemp()) / "auth.lua"
         script.write_text(f'wrk.headers["Authorization"] = "Key {TEST_KEY}"\n')
         out = subprocess.run(["wrk", "-t1", "-c32", f"-d{seconds}s", "-s", str(script), status_url],
-                             capture_output=True, text=True).stdout
+                             check=False, capture_output=True, text=True).stdout
         line = next(x for x in out.splitlines() if x.startswith("Requests/sec"))
         non2xx = next((x for x in out.splitlines() if "Non-2xx" in x), "")
         assert not non2xx, out

@@ -17,7 +17,7 @@ from soundstage import __version__
 from soundstage.errors import ConfigError, SoundstageError
 from soundstage.settings import Settings
 
-__all__ = ["main", "build_parser"]
+__all__ = ["build_parser", "main"]
 
 log = logging.getLogger("soundstage")
 

@@ -10,19 +10,19 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "SoundstageError",
-    "InvalidInput",
-    "FieldError",
-    "Unauthorized",
-    "NotFound",
     "AlreadyCompleted",
-    "PayloadTooLarge",
-    "UnsafeURL",
-    "FetchFailed",
-    "Cancelled",
     "AppFailed",
     "AssetError",
+    "Cancelled",
     "ConfigError",
+    "FetchFailed",
+    "FieldError",
+    "InvalidInput",
+    "NotFound",
+    "PayloadTooLarge",
+    "SoundstageError",
+    "Unauthorized",
+    "UnsafeURL",
 ]
 
 

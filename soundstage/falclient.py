@@ -17,7 +17,7 @@ __all__ = ["use_server"]
 
 
 def use_server(base_url: str) -> None:
-    import fal_client.client as client
+    from fal_client import client
 
     base = base_url.rstrip("/")
     ws = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Settings", "LOOPBACK_HOSTS"]
+__all__ = ["LOOPBACK_HOSTS", "Settings"]
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 ENV_PREFIX = "SOUNDSTAGE_"

@@ -15,7 +15,7 @@ from tests.support.server import Server
 
 def soundstage(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "soundstage", *args, "--data-dir", str(data_dir)],
-                          capture_output=True, text=True, timeout=60)
+                          check=False, capture_output=True, text=True, timeout=60)
 
 
 def test_create_list_revoke(tmp_path: Path) -> None:

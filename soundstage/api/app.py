@@ -18,8 +18,8 @@ from starlette.routing import Route
 
 from soundstage.api import files, meta, queue, run
 from soundstage.api.proxy import ProxyTargetMiddleware
-from soundstage.errors import AlreadyCompleted, InvalidInput, SoundstageError
 from soundstage.api.webhooks import Deliverer
+from soundstage.errors import AlreadyCompleted, InvalidInput, SoundstageError
 from soundstage.services import Services
 
 __all__ = ["create_app"]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import anyio
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
 from soundstage.errors import FieldError, InvalidInput, PayloadTooLarge, Unauthorized
 from soundstage.services import Services
 
-__all__ = ["services", "owner", "base_url", "read_json", "validate", "field_errors", "truthy", "read_body_to"]
+__all__ = ["base_url", "field_errors", "owner", "read_body_to", "read_json", "services", "truthy", "validate"]
 
 ANONYMOUS = "local"  # the single owner when auth is off (local development)
 MAX_JSON_BYTES = 32 << 20  # a request body of JSON input; files go through uploads or URLs
@@ -87,18 +89,19 @@ def validate(model: type[BaseModel], payload: Any, context: dict[str, Any] | Non
         raise InvalidInput(summary, errors=errors) from e
 
 
-async def read_body_to(request: Request, path: Any, limit: int) -> int:
+async def read_body_to(request: Request, path: Path, limit: int) -> int:
     """Stream the request body into ``path``, refusing it as soon as it passes ``limit`` bytes."""
     declared = int(request.headers.get("content-length") or 0)
     if declared > limit:
         raise PayloadTooLarge(f"Upload is {declared} bytes; the limit is {limit}")
     size = 0
-    with open(path, "wb") as out:
+    async with await anyio.open_file(path, "wb") as out:
         async for chunk in request.stream():
             size += len(chunk)
             if size > limit:
-                out.close()
-                path.unlink(missing_ok=True)
-                raise PayloadTooLarge(f"Upload is larger than the limit of {limit} bytes")
-            out.write(chunk)
+                break
+            await out.write(chunk)
+    if size > limit:
+        path.unlink(missing_ok=True)
+        raise PayloadTooLarge(f"Upload is larger than the limit of {limit} bytes")
     return size

@@ -19,8 +19,19 @@ from soundstage.errors import InvalidInput, Unauthorized
 from soundstage.jobs.worker import file_url
 from soundstage.storage.base import StoredFile
 
-__all__ = ["initiate", "initiate_multipart", "put_upload", "put_part", "complete_upload", "cdn_token",
-           "cdn_upload", "cdn_multipart_begin", "cdn_put_part", "cdn_complete", "download"]
+__all__ = [
+    "cdn_complete",
+    "cdn_multipart_begin",
+    "cdn_put_part",
+    "cdn_token",
+    "cdn_upload",
+    "complete_upload",
+    "download",
+    "initiate",
+    "initiate_multipart",
+    "put_part",
+    "put_upload",
+]
 
 CDN_TOKEN_SECONDS = 3600.0
 PART_HEADERS = {"Access-Control-Expose-Headers": "ETag"}
@@ -108,7 +119,7 @@ async def complete_upload(request: Request) -> Response:
 async def cdn_token(request: Request) -> Response:
     svc = services(request)
     token = svc.signer.token({"sub": owner(request), "scope": "cdn"}, CDN_TOKEN_SECONDS)
-    expires = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=CDN_TOKEN_SECONDS - 60)
+    expires = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=CDN_TOKEN_SECONDS - 60)
     return JSONResponse({"token": token, "token_type": "Bearer", "base_url": f"{base_url(request)}/cdn",
                          "expires_at": expires.isoformat()})
 

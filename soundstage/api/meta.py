@@ -11,7 +11,7 @@ from soundstage import __version__
 from soundstage.api.edge import base_url, owner, read_json, services
 from soundstage.apps.base import App
 
-__all__ = ["list_apps", "app_openapi", "jwks", "mint_token", "health"]
+__all__ = ["app_openapi", "health", "jwks", "list_apps", "mint_token"]
 
 MAX_TOKEN_SECONDS = 3600
 

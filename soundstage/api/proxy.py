@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["ProxyTargetMiddleware", "PROXY_PATHS", "map_target"]
+__all__ = ["PROXY_PATHS", "ProxyTargetMiddleware", "map_target"]
 
 PROXY_PATHS = frozenset({"/fal/proxy", "/api/fal/proxy"})
 HOST_PREFIXES = {"queue.fal.run": "/queue", "fal.run": "/run", "rest.fal.ai": "/rest", "v3.fal.media": "/cdn"}

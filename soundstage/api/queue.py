@@ -19,7 +19,7 @@ from soundstage.errors import InvalidInput
 from soundstage.jobs.models import Job, JobState, NewJob, Priority
 from soundstage.storage.fetch import check_url
 
-__all__ = ["submit", "status", "status_stream", "result", "cancel", "create_job", "SSE_HEADERS"]
+__all__ = ["SSE_HEADERS", "cancel", "create_job", "result", "status", "status_stream", "submit"]
 
 KEEPALIVE_SECONDS = 15.0
 POLL_SECONDS = 0.05
@@ -140,7 +140,7 @@ async def result(request: Request) -> Response:
     if job.state is JobState.SUCCEEDED:
         return JSONResponse(job.result, headers=headers)
     code, body = wire.result_error_body(job)
-    return JSONResponse(body, status_code=code, headers={**headers, "x-fal-error-type": body["error_type"]})
+    return JSONResponse(body, status_code=code, headers=wire.error_headers(job))
 
 
 async def cancel(request: Request) -> Response:

@@ -55,7 +55,7 @@ def _final(job: Job) -> Response:
     if job.state is JobState.SUCCEEDED:
         return JSONResponse(job.result, headers=headers)
     code, body = wire.result_error_body(job)
-    return JSONResponse(body, status_code=code, headers={**headers, "x-fal-error-type": body["error_type"]})
+    return JSONResponse(body, status_code=code, headers=wire.error_headers(job))
 
 
 async def _events(request: Request, job: Job) -> AsyncIterator[str]:

@@ -11,7 +11,15 @@ from typing import Any
 
 from soundstage.jobs.models import Job, JobState, LogLine
 
-__all__ = ["queue_urls", "status_body", "log_json", "result_error_body", "webhook_body", "wire_status"]
+__all__ = [
+    "error_headers",
+    "log_json",
+    "queue_urls",
+    "result_error_body",
+    "status_body",
+    "webhook_body",
+    "wire_status",
+]
 
 
 def wire_status(state: JobState) -> str:
@@ -29,7 +37,7 @@ def queue_urls(queue_base: str, root: str, job_id: str) -> dict[str, str]:
 
 
 def log_json(line: LogLine) -> dict[str, Any]:
-    stamp = dt.datetime.fromtimestamp(line.timestamp, tz=dt.timezone.utc).isoformat()
+    stamp = dt.datetime.fromtimestamp(line.timestamp, tz=dt.UTC).isoformat()
     return {"message": line.message, "level": line.level, "source": "USER", "timestamp": stamp}
 
 
@@ -47,6 +55,15 @@ def status_body(job: Job, urls: dict[str, str], position: int, logs: list[LogLin
         body["error"] = job.error.message if job.error else None
         body["error_type"] = job.error.error_type if job.error else None
     return body
+
+
+def error_headers(job: Job) -> dict[str, str]:
+    """Headers of a failed result: the error type, and fal's marker for a user start deadline."""
+    assert job.error is not None
+    headers = {"x-fal-request-id": job.id, "x-fal-error-type": job.error.error_type}
+    if job.error.error_type == "request_timeout":
+        headers["X-Fal-Request-Timeout-Type"] = "user"  # clients do not retry these
+    return headers
 
 
 def result_error_body(job: Job) -> tuple[int, dict[str, Any]]:

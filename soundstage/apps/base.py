@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from soundstage.settings import Settings
 
-__all__ = ["App", "AppEnv", "RunContext", "Runner", "OutputFile"]
+__all__ = ["App", "AppEnv", "OutputFile", "RunContext", "Runner"]
 
 
 @dataclass(frozen=True)

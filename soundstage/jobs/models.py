@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["JobState", "Priority", "LogLine", "NewJob", "Job", "JobError", "Claim", "Delivery"]
+__all__ = ["Claim", "Delivery", "Job", "JobError", "JobState", "LogLine", "NewJob", "Priority"]
 
 JSON = Any
 

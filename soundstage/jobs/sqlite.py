@@ -14,7 +14,7 @@ from soundstage.errors import AlreadyCompleted, NotFound
 from soundstage.jobs.models import Claim, Delivery, Job, JobError, JobState, LogLine, NewJob, Priority
 from soundstage.sqlitedb import Database
 
-__all__ = ["SQLiteJobStore", "CANCELLED_ERROR", "START_TIMEOUT_ERROR", "WORKER_DIED_ERROR"]
+__all__ = ["CANCELLED_ERROR", "START_TIMEOUT_ERROR", "WORKER_DIED_ERROR", "SQLiteJobStore"]
 
 CANCELLED_ERROR = JobError(status=499, message="Request cancelled", error_type="cancelled")
 START_TIMEOUT_ERROR = JobError(status=504, message="Request timed out before it started",

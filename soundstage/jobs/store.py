@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from soundstage.jobs.models import Claim, Delivery, Job, JobError, LogLine, NewJob
 
-__all__ = ["Submissions", "WorkQueue", "Outbox", "JobStore"]
+__all__ = ["JobStore", "Outbox", "Submissions", "WorkQueue"]
 
 
 class Submissions(Protocol):

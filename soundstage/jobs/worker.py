@@ -24,7 +24,7 @@ from soundstage.jobs.store import WorkQueue
 from soundstage.storage.base import Storage
 from soundstage.storage.fetch import Fetcher
 
-__all__ = ["Worker", "JobContext", "Shutdown", "file_url"]
+__all__ = ["JobContext", "Shutdown", "Worker", "file_url"]
 
 log = logging.getLogger("soundstage.worker")
 

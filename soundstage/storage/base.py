@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-__all__ = ["StoredFile", "Storage", "PendingUpload", "MultipartUploads"]
+__all__ = ["MultipartUploads", "PendingUpload", "Storage", "StoredFile"]
 
 
 @dataclass(frozen=True)

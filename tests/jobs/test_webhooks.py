@@ -15,8 +15,8 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from soundstage.settings import Settings
 from soundstage.api.webhooks import next_attempt_at
+from soundstage.settings import Settings
 from tests.support.server import Server, headers
 
 pytestmark = pytest.mark.slow
@@ -31,7 +31,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.calls.append(({k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(500 if len(receiver.calls) <= receiver.failures else 200)
@@ -64,7 +64,7 @@ def verify(jwks: dict[str, Any], hdrs: dict[str, str], body: bytes) -> bool:
         try:
             Ed25519PublicKey.from_public_bytes(raw).verify(bytes.fromhex(hdrs["x-fal-webhook-signature"]), message)
             return True
-        except Exception:  # noqa: BLE001 - any failure means this key does not verify
+        except Exception:  # noqa: BLE001, S112 - any failure means this key does not verify
             continue
     return False
 
