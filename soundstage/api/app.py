@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -27,6 +28,7 @@ __all__ = ["create_app"]
 log = logging.getLogger("soundstage.api")
 
 REQ = "/{root:path}/requests/{request_id}"
+JANITOR_SECONDS = 600.0
 EXPOSED = ["x-fal-request-id", "x-fal-error-type", "etag", "content-range", "accept-ranges", "content-length"]
 
 
@@ -89,17 +91,26 @@ def routes() -> list[Route]:
     ]
 
 
+async def _janitor(services: Services, stop: asyncio.Event) -> None:
+    """Removes expired files and abandoned uploads, now and then."""
+    while not stop.is_set():
+        removed = await to_thread.run_sync(services.storage.purge_expired)
+        if removed:
+            log.info("removed %d expired file(s) or upload(s)", removed)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), JANITOR_SECONDS)
+
+
 def create_app(services: Services, deliver_webhooks: bool = True) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = None
+        tasks = [asyncio.create_task(_janitor(services, stop))]
         if deliver_webhooks:
-            task = asyncio.create_task(Deliverer(services.store, services.signer, services.settings).run(stop))
+            tasks.append(asyncio.create_task(Deliverer(services.store, services.signer, services.settings).run(stop)))
         yield
         stop.set()
-        if task is not None:
-            await task
+        await asyncio.gather(*tasks)
 
     app = Starlette(
         routes=routes(),

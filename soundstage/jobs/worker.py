@@ -48,7 +48,8 @@ def _seed_of(job_input: Any, job_id: str) -> int:
 class JobContext:
     """The worker's ``RunContext``."""
 
-    def __init__(self, claim: Claim, queue: WorkQueue, storage: Storage, fetcher: Fetcher) -> None:
+    def __init__(self, claim: Claim, queue: WorkQueue, storage: Storage, fetcher: Fetcher,
+                 file_ttl_seconds: float | None = None) -> None:
         self.claim = claim
         self.request_id = claim.job.id
         self.seed = _seed_of(claim.job.input, claim.job.id)
@@ -58,6 +59,7 @@ class JobContext:
         self._queue = queue
         self._storage = storage
         self._fetcher = fetcher
+        self._ttl = file_ttl_seconds
 
     def log(self, message: str, level: str = "INFO") -> None:
         self._queue.record(self.claim, log=(message, level))
@@ -78,7 +80,7 @@ class JobContext:
 
     def save(self, data: bytes, *, file_name: str, content_type: str) -> OutputFile:
         stored = self._storage.put(data, owner=self.claim.job.owner, file_name=file_name,
-                                   content_type=content_type, ttl_seconds=None)
+                                   content_type=content_type, ttl_seconds=self._ttl)
         self.saved.append(stored.id)
         return OutputFile(url=file_url(self.claim.job.base_url, stored.id, stored.file_name),
                           content_type=stored.content_type, file_name=stored.file_name,
@@ -186,7 +188,7 @@ class Worker:
         return True
 
     def run_claim(self, claim: Claim) -> None:
-        ctx = JobContext(claim, self.queue, self.storage, self.fetcher)
+        ctx = JobContext(claim, self.queue, self.storage, self.fetcher, self.settings.file_ttl_seconds)
         beat = Heartbeat(claim, self.queue, self.settings.lease_seconds, ctx)
         beat.start()
         started = time.perf_counter()

@@ -81,6 +81,24 @@ class LocalStorage:
     def delete(self, file_id: str) -> None:
         shutil.rmtree(self._dir(file_id), ignore_errors=True)
 
+    def purge_expired(self, now: float | None = None, upload_ttl_seconds: float = 24 * 3600) -> int:
+        """Delete expired files and abandoned uploads; returns how many were removed."""
+        now = time.time() if now is None else now
+        removed = 0
+        for meta_path in self.root.glob("*/*/meta.json"):
+            try:
+                expires = json.loads(meta_path.read_text()).get("expires_at")
+            except (OSError, json.JSONDecodeError):
+                continue
+            if expires is not None and expires < now:
+                shutil.rmtree(meta_path.parent, ignore_errors=True)
+                removed += 1
+        for folder in [*self._uploads.iterdir(), *self._staging.iterdir()]:
+            if folder.stat().st_mtime < now - upload_ttl_seconds:
+                shutil.rmtree(folder, ignore_errors=True) if folder.is_dir() else folder.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
     # -- multipart ---------------------------------------------------------------------------
     def begin(self, *, owner: str, file_name: str, content_type: str,
               ttl_seconds: float | None) -> PendingUpload:
