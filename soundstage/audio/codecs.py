@@ -1,0 +1,139 @@
+"""Encoding and decoding through PyAV (ffmpeg's codecs): wav, mp3, raw pcm and ogg/opus.
+
+Every figure reported about an encoded file (duration, rate, channels) is measured by decoding the
+bytes that were written (``probe``), never taken from what was asked for.
+
+Opus always decodes at 48 kHz (RFC 7845: the Ogg Opus header's input rate is informational), and
+libopus codes 8/12/16/24/48 kHz. A request for 8/16/24 kHz encodes at that rate, which sets the coded
+bandwidth; 32 and 44.1 kHz are encoded at 48 kHz, since resampling down to 24 kHz would throw away
+audio the user asked to keep. Either way what a player gets, and what ``probe`` reports, is 48 kHz.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+from dataclasses import dataclass
+
+import av
+import numpy as np
+import soxr
+
+from soundstage.audio.buffer import AudioBuffer
+from soundstage.errors import InvalidInput
+
+__all__ = ["AudioFormat", "Encoded", "Probe", "encode", "probe", "decode", "OPUS_RATES", "resample"]
+
+OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)  # Hz, what libopus codes
+OPUS_DECODE_RATE = 48_000  # Hz, RFC 7845
+INT16_SCALE = 32767.0
+MP3_BITRATE = {1: 128_000, 2: 192_000}  # bits/s by channels: transparent for speech and mixes
+OPUS_BITRATE = {1: 48_000, 2: 96_000}
+
+
+class AudioFormat(enum.Enum):
+    WAV = "wav"
+    MP3 = "mp3"
+    PCM = "pcm"
+    OGG_OPUS = "ogg_opus"
+
+    @property
+    def extension(self) -> str:
+        return {"wav": "wav", "mp3": "mp3", "pcm": "pcm", "ogg_opus": "ogg"}[self.value]
+
+
+@dataclass(frozen=True)
+class Encoded:
+    data: bytes
+    content_type: str
+    extension: str
+
+
+@dataclass(frozen=True)
+class Probe:
+    duration: float  # seconds, from the decoded samples
+    sample_rate: int  # Hz, as decoded
+    channels: int
+    frames: int
+
+
+def resample(buf: AudioBuffer, rate: int) -> AudioBuffer:
+    """soxr's high-quality resampler; a no-op at the same rate."""
+    if rate == buf.rate:
+        return buf
+    out = soxr.resample(buf.samples, buf.rate, rate, quality="HQ")
+    return AudioBuffer(np.ascontiguousarray(out, dtype=np.float32).reshape(-1, buf.channels), rate)
+
+
+def _int16(buf: AudioBuffer) -> np.ndarray:
+    return (np.clip(buf.samples, -1.0, 1.0) * INT16_SCALE).round().astype("<i2")
+
+
+def _layout(channels: int) -> str:
+    if channels not in (1, 2):
+        raise InvalidInput(f"channels: {channels} channels cannot be encoded; 1 or 2 are supported",
+                           field="channels", value=channels)
+    return "mono" if channels == 1 else "stereo"
+
+
+def _encode_av(buf: AudioBuffer, container: str, codec: str, bit_rate: int | None) -> bytes:
+    out = io.BytesIO()
+    with av.open(out, mode="w", format=container) as dst:
+        stream = dst.add_stream(codec, rate=buf.rate, layout=_layout(buf.channels))
+        if bit_rate:
+            stream.bit_rate = bit_rate
+        frame = av.AudioFrame.from_ndarray(_int16(buf).reshape(1, -1), format="s16", layout=_layout(buf.channels))
+        frame.sample_rate = buf.rate
+        frame.pts = 0
+        for packet in stream.encode(frame):
+            dst.mux(packet)
+        for packet in stream.encode(None):
+            dst.mux(packet)
+    return out.getvalue()
+
+
+def encode(buf: AudioBuffer, fmt: AudioFormat, rate: int) -> Encoded:
+    """``buf`` resampled to ``rate`` (Opus: see the module docstring) and encoded as ``fmt``."""
+    if fmt is AudioFormat.OGG_OPUS:
+        buf = resample(buf, rate if rate in OPUS_RATES else OPUS_DECODE_RATE)
+        data = _encode_av(buf, "ogg", "libopus", OPUS_BITRATE[buf.channels])
+        return Encoded(data, "audio/ogg; codecs=opus", fmt.extension)
+    buf = resample(buf, rate)
+    if fmt is AudioFormat.PCM:
+        _layout(buf.channels)
+        return Encoded(_int16(buf).tobytes(), f"audio/pcm;rate={rate};channels={buf.channels};format=s16le",
+                       fmt.extension)
+    if fmt is AudioFormat.WAV:
+        return Encoded(_encode_av(buf, "wav", "pcm_s16le", None), "audio/wav", fmt.extension)
+    return Encoded(_encode_av(buf, "mp3", "libmp3lame", MP3_BITRATE[buf.channels]), "audio/mpeg", fmt.extension)
+
+
+def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, pcm_channels: int = 1) -> AudioBuffer:
+    """Any file PyAV reads (or raw s16le pcm) to float32."""
+    if fmt is AudioFormat.PCM:
+        samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / INT16_SCALE
+        return AudioBuffer(samples.reshape(-1, pcm_channels), pcm_rate)
+    chunks: list[np.ndarray] = []
+    rate, channels = 0, 0
+    with av.open(io.BytesIO(data), mode="r") as src:
+        stream = src.streams.audio[0]
+        for frame in src.decode(stream):
+            array = frame.to_ndarray()
+            channels = len(frame.layout.channels)
+            rate = frame.sample_rate
+            if frame.format.is_planar:
+                chunks.append(array.T)
+            else:
+                chunks.append(array.reshape(-1, channels))
+    if not chunks:
+        raise InvalidInput("audio: the file holds no decodable audio", field="audio", value=f"{len(data)} bytes")
+    samples = np.concatenate(chunks).astype(np.float32)
+    if np.issubdtype(chunks[0].dtype, np.integer):
+        samples /= float(np.iinfo(chunks[0].dtype).max)
+    return AudioBuffer(np.ascontiguousarray(samples), rate)
+
+
+def probe(data: bytes, fmt: AudioFormat, pcm_rate: int = 24_000, pcm_channels: int = 1) -> Probe:
+    """Measure an encoded file by decoding all of it."""
+    buf = decode(data, fmt, pcm_rate, pcm_channels)
+    return Probe(duration=buf.frames / buf.rate, sample_rate=buf.rate, channels=buf.channels, frames=buf.frames)
