@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from soundstage.api import wire
+from soundstage.api.admission import SubmitAdmission
 from soundstage.api.edge import base_url, owner, read_json, services, truthy, validate
 from soundstage.apps.registry import endpoint_root
 from soundstage.errors import InvalidInput
@@ -56,6 +57,8 @@ async def create_job(request: Request, endpoint_id: str, payload: Any) -> Job:
     app = svc.registry.resolve(endpoint_id)
     allow_private = svc.settings.allow_private_urls
     model = validate(app.input, payload, context={"allow_private_urls": allow_private})
+    if app.admit is not None:
+        model = await to_thread.run_sync(app.admit, model, SubmitAdmission(svc, who, base_url(request)))
     webhook = request.query_params.get("fal_webhook")
     if webhook:
         await to_thread.run_sync(check_url, webhook, "fal_webhook", allow_private,

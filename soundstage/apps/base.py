@@ -61,6 +61,22 @@ class RunContext(Protocol):
 Runner = Callable[[Any, RunContext], BaseModel]
 
 
+class Admission(Protocol):
+    """What an app's submit-time check may do: it runs in the API process before anything is queued,
+    so a bad reference file is a 422 at submit rather than a failed job."""
+
+    settings: Settings
+
+    def fetch(self, url: str, *, field: str, limit: int) -> tuple[bytes, str]: ...
+    def keep(self, data: bytes, *, file_name: str, content_type: str) -> str:
+        """Store bytes already fetched as one of the owner's files; returns its URL (so the worker
+        reads them from storage instead of fetching again)."""
+        ...
+
+
+Admit = Callable[[Any, Admission], BaseModel]
+
+
 @dataclass(frozen=True)
 class AppEnv:
     """What ``App.load`` receives: settings and where models may be cached."""
@@ -81,6 +97,9 @@ class App:
     max_concurrency: int | None = None
     """Jobs of this app running at once across all workers (None: as many as there are workers)."""
     tags: tuple[str, ...] = field(default=())
+    admit: Admit | None = None
+    """Submit-time checks that need more than the schema (e.g. fetching and probing reference clips);
+    raises InvalidInput, and may return a rewritten input."""
 
     @property
     def ids(self) -> tuple[str, ...]:

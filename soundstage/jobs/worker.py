@@ -16,13 +16,14 @@ from pydantic import BaseModel, ValidationError
 
 from soundstage.apps.base import App, AppEnv, OutputFile, Runner
 from soundstage.apps.registry import AppRegistry
-from soundstage.errors import Cancelled, FetchFailed, InvalidInput, NotFound, SoundstageError
+from soundstage.errors import Cancelled, InvalidInput, SoundstageError
 from soundstage.jobs.doorbell import Listener
 from soundstage.jobs.models import Claim, JobError
 from soundstage.jobs.sqlite import CANCELLED_ERROR
 from soundstage.jobs.store import WorkQueue
 from soundstage.storage.base import Storage
 from soundstage.storage.fetch import Fetcher
+from soundstage.storage.inputs import InputReader
 
 __all__ = ["JobContext", "Shutdown", "Worker", "file_url"]
 
@@ -58,8 +59,8 @@ class JobContext:
         self.cancel_event = threading.Event()
         self._queue = queue
         self._storage = storage
-        self._fetcher = fetcher
         self._ttl = file_ttl_seconds
+        self._inputs = InputReader(storage, fetcher, claim.job.owner, (claim.job.base_url,))
 
     def log(self, message: str, level: str = "INFO") -> None:
         self._queue.record(self.claim, log=(message, level))
@@ -87,28 +88,8 @@ class JobContext:
                           file_size=stored.size)
 
     def fetch(self, url: str, *, field: str, limit: int) -> tuple[bytes, str]:
-        own = self._own_file(url, field, limit)
-        if own is not None:
-            return own
-        fetched = self._fetcher.fetch(url, field=field, limit=limit)
+        fetched = self._inputs.fetch(url, field=field, limit=limit)
         return fetched.data, fetched.content_type
-
-    def _own_file(self, url: str, field: str, limit: int) -> tuple[bytes, str] | None:
-        """Our own /files/ URLs are read from storage: no loopback request, and the owner must match."""
-        prefix = f"{self.claim.job.base_url.rstrip('/')}/files/"
-        if not self.claim.job.base_url or not url.startswith(prefix):
-            return None
-        file_id = url[len(prefix):].split("/", 1)[0]
-        try:
-            meta = self._storage.stat(file_id)
-        except NotFound:
-            meta = None
-        if meta is None or meta.owner != self.claim.job.owner:
-            raise FetchFailed(f"{field}: file not found: {url[:120]}", field=field, value=url[:200])
-        if meta.size > limit:
-            raise FetchFailed(f"{field}: file is {meta.size} bytes; the limit is {limit}", field=field,
-                              value=url[:200])
-        return self._storage.path(file_id).read_bytes(), meta.content_type
 
     def discard_outputs(self) -> None:
         for file_id in self.saved:

@@ -113,3 +113,15 @@ def test_apps_openapi_jwks_and_tokens(server: Server) -> None:
     assert isinstance(token, str) and token.count(".") == 2
     r = httpx.get(f"{server.url}/queue/test/echo/requests/none/status", params={"fal_jwt_token": token})
     assert r.status_code == 404  # authenticated by the token, and the request is simply unknown
+
+
+def test_submit_time_admission_refuses_before_queueing_and_keeps_a_copy(server: Server) -> None:
+    import base64
+
+    big = "data:application/octet-stream;base64," + base64.b64encode(b"x" * 17).decode()
+    r = httpx.post(f"{server.url}/queue/test/admit", json={"url": big}, headers=headers())
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "url"]
+    assert "17 bytes" in r.json()["detail"][0]["msg"]
+    small = "data:text/plain;base64," + base64.b64encode(b"tiny").decode()
+    out = httpx.post(f"{server.url}/run/test/admit", json={"url": small}, headers=headers(), timeout=30).json()
+    assert out["size"] == 4 and out["content_type"] == "text/plain"
