@@ -34,14 +34,14 @@ import httpx
 from soundstage.errors import AssetError
 
 __all__ = [
-    "KokoroAssets",
-    "AssetSource",
-    "Progress",
     "MODEL_SHA256",
-    "ensure_kokoro_assets",
-    "find_kokoro_assets",
-    "fetch_kokoro_assets",
+    "AssetSource",
+    "KokoroAssets",
+    "Progress",
     "default_data_dir",
+    "ensure_kokoro_assets",
+    "fetch_kokoro_assets",
+    "find_kokoro_assets",
     "models_dir",
 ]
 
@@ -244,7 +244,7 @@ def _fetch_huggingface(client: httpx.Client, repo: str, staging: Path, progress:
     """A repo laid out like onnx-community/Kokoro-82M-v1.0-ONNX (needs internet; not pinned)."""
     model = _download(client, HF_RESOLVE.format(repo=repo, path=HF_MODEL_PATH), repo, progress)
     (staging / "model.onnx").write_bytes(model)
-    from soundstage.speech.voices import KOKORO_VOICES  # noqa: PLC0415 (names only; avoids a cycle)
+    from soundstage.speech.voices import KOKORO_VOICES
 
     for name in KOKORO_VOICES:
         data = _download(client, HF_RESOLVE.format(repo=repo, path=f"voices/{name}.bin"), name, progress)

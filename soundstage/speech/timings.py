@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from soundstage.audio.buffer import SPEECH_RATE
 from soundstage.speech.frontend.phonemes import NO_WORD, Phonemes
 
-__all__ = ["FRAME_SAMPLES", "FRAME_SECONDS", "PhonemeTiming", "WordTiming", "Timings", "timings_from_frames"]
+__all__ = ["FRAME_SAMPLES", "FRAME_SECONDS", "PhonemeTiming", "Timings", "WordTiming", "timings_from_frames"]
 
 FRAME_SAMPLES = 600  # samples per duration frame: Kokoro's hop (300) x the decoder's 2x upsampling
 FRAME_SECONDS = FRAME_SAMPLES / SPEECH_RATE  # 25 ms

