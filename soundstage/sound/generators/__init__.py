@@ -1,0 +1,1 @@
+"""Procedural sound generators, one module per family; :mod:`families` lists them all."""
