@@ -141,12 +141,12 @@ def loop_crossfade(x: Array, frames: int) -> Array:
     The last kept frame is followed, on wrap, by the first extra frame's continuation, so the seam
     is as smooth as the signal itself. Equal-power fades suit uncorrelated material (voices, noise).
     """
-    fade = x.shape[0] - frames
+    fade = min(x.shape[0] - frames, frames)  # a loop shorter than the fade folds only what fits
     out = np.array(x[:frames], dtype=np.float32, copy=True)
     if fade <= 0:
         return out
     theta = np.linspace(0.0, math.pi / 2, fade, endpoint=False)
     fade_in, fade_out = np.sin(theta), np.cos(theta)
     shape = (fade,) + (1,) * (x.ndim - 1)
-    out[:fade] = x[:fade] * fade_in.reshape(shape) + x[frames:] * fade_out.reshape(shape)
+    out[:fade] = x[:fade] * fade_in.reshape(shape) + x[frames : frames + fade] * fade_out.reshape(shape)
     return out
