@@ -2,8 +2,8 @@
 
 - speed: users expect duration x 1/speed. Kokoro's own ``speed`` input divides each token's predicted
   duration and rounds it with a floor of one frame, so it is not linear (measured: speed 2 gives x0.53-0.58
-  of the duration). The engine therefore picks the model speed from the predicted durations
-  (``model_speed_for``) and time-stretches the small remainder (``time_stretch``, WSOLA).
+  of the duration). The engine therefore calibrates the model speed against the predicted durations
+  (``KokoroModel.model_speed``) and time-stretches the small remainder (``time_stretch``, WSOLA).
 - pitch: WORLD (pyworld) analysis/resynthesis with F0 scaled and the spectral envelope kept, so the
   formants stay where they were and the duration is unchanged.
 - volume: a gain, then a true-peak limiter at -1 dBTP, so 2.0 never clips.
@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,8 +25,6 @@ __all__ = [
     "VOLUME_RANGE",
     "Controls",
     "apply_volume",
-    "frames_at_speed",
-    "model_speed_for",
     "shift_pitch",
     "time_stretch",
 ]
@@ -58,25 +55,6 @@ class Controls:
 
 
 # --- speed -----------------------------------------------------------------------------------
-
-
-def frames_at_speed(base_frames: Sequence[float], model_speed: float) -> int:
-    """Total frames Kokoro predicts at ``model_speed`` given its speed-1 frames (round, floor of 1)."""
-    arr = np.asarray(base_frames, dtype=np.float64)
-    return int(np.maximum(1.0, np.round(arr / model_speed)).sum())
-
-
-def model_speed_for(base_frames: Sequence[float], speed: float) -> float:
-    """The model speed whose predicted length is closest to sum(base)/speed (bisection; monotonic)."""
-    target = float(np.sum(base_frames)) / speed
-    lo, hi = 0.25, 4.0
-    for _ in range(40):
-        mid = math.sqrt(lo * hi)
-        if frames_at_speed(base_frames, mid) > target:
-            lo = mid
-        else:
-            hi = mid
-    return math.sqrt(lo * hi)
 
 
 def time_stretch(audio: Audio, factor: float, rate: int) -> Audio:
