@@ -1,0 +1,170 @@
+"""Music beds: mood, tempo and length in, a seamless stereo bed out.
+
+Two renderers share one score (:mod:`soundstage.sound.score`): a built-in subtractive synthesizer
+(detuned band-limited saw pads, sine bass, plucked arpeggios, a drone), always available; and
+General MIDI through fluidsynth with real instrument samples when Debian's ``fluidsynth`` and an
+MIT soundfont are installed. Either way the notes' releases past the end wrap onto the start, so
+the bed loops, and its level is set to ``MUSIC_LEVEL_LUFS``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from soundstage.audio.buffer import MIX_RATE, AudioBuffer
+from soundstage.audio.dsp import Array, lowpass
+from soundstage.audio.loudness import LimiterParams, db_to_gain, integrated_lufs, limiter_gain
+from soundstage.errors import AssetError
+from soundstage.sound.midi import TAIL, find_fluidsynth, find_soundfont, render_general_midi
+from soundstage.sound.score import Mood, MusicParams, Note, Part, Score, midi_hz, plan_score
+from soundstage.sound.synth import circular, loop_freq
+
+__all__ = ["MUSIC_LEVEL_LUFS", "Backend", "Mood", "MusicBed", "MusicParams", "available_backends", "music_bed"]
+
+MUSIC_LEVEL_LUFS = -20.0  # a bed's level before the mix: under -16 LUFS dialogue, ducked further by the mixer
+TABLE = 2048  # wavetable length
+MAX_PARTIAL_HZ = 12_000.0  # band-limit the saws well below Nyquist: no aliasing
+DETUNE_CENTS = 7.0  # pad voices spread: chorus-like width
+PART_GAIN = {Part.PAD: 0.35, Part.BASS: 0.5, Part.ARP: 0.22, Part.DRONE: 0.3}
+
+
+class Backend(str, Enum):
+    SYNTH = "synth"
+    GENERAL_MIDI = "general_midi"
+
+
+@dataclass(frozen=True)
+class MusicBed:
+    audio: AudioBuffer
+    score: Score
+    backend: Backend
+
+
+@dataclass(frozen=True)
+class Envelope:
+    attack: float  # s
+    decay: float  # s, exponential time constant after the attack (inf: sustain)
+    release: float  # s
+
+
+ENVELOPES = {
+    Part.PAD: Envelope(0.6, math.inf, 1.2),
+    Part.BASS: Envelope(0.01, 0.8, 0.25),
+    Part.ARP: Envelope(0.003, 0.3, 0.15),
+    Part.DRONE: Envelope(3.0, math.inf, 3.0),
+}
+
+
+def _table(freq: float, odd_only: bool) -> Array:
+    """One period of a band-limited saw (or, odd harmonics falling 12 dB/oct, a soft triangle-like tone)."""
+    x = np.arange(TABLE) / TABLE
+    top = max(1, min(40, int(MAX_PARTIAL_HZ / freq)))
+    out = np.zeros(TABLE)
+    for k in range(1, top + 1):
+        if odd_only and k % 2 == 0:
+            continue
+        out += np.sin(2 * math.pi * k * x) / (k * k if odd_only else k)
+    return (out / np.abs(out).max()).astype(np.float32)
+
+
+def _oscillator(freq: float, frames: int, rate: int, table: Array, phase: float = 0.0) -> Array:
+    pos = ((freq * np.arange(frames) / rate + phase) % 1.0) * TABLE
+    ext = np.append(table, table[0])
+    return np.interp(pos, np.arange(TABLE + 1), ext).astype(np.float32)
+
+
+def _envelope(env: Envelope, held: int, rate: int) -> Array:
+    total = held + int(env.release * rate)
+    t = np.arange(total) / rate
+    level = np.minimum(1.0, t / env.attack) * (np.exp(-t / env.decay) if math.isfinite(env.decay) else 1.0)
+    release = np.clip(1.0 - (t - held / rate) / env.release, 0.0, 1.0)
+    return (level * np.where(np.arange(total) < held, 1.0, release)).astype(np.float32)
+
+
+def _voice(note: Note, score: Score, rate: int, rng: np.random.Generator) -> Array:
+    """One note as stereo samples (its held part plus release)."""
+    env = _envelope(ENVELOPES[note.part], int(note.length * rate), rate)
+    freq = midi_hz(note.pitch)
+    if note.part is Part.DRONE:  # whole cycles per loop: its wrapped tail meets its head in phase
+        freq = loop_freq(freq, round(score.duration * rate), rate)
+    n = env.size
+    if note.part is Part.PAD:
+        spread = 2 ** (DETUNE_CENTS / 1200)
+        left = _oscillator(freq / spread, n, rate, _table(freq, False), rng.random())
+        right = _oscillator(freq * spread, n, rate, _table(freq, False), rng.random())
+    else:
+        odd = note.part in (Part.ARP, Part.BASS)
+        left = right = _oscillator(freq, n, rate, _table(freq, odd), rng.random())
+    gain = note.velocity * PART_GAIN[note.part]
+    pan = 0.5 if note.part is not Part.ARP else 0.5 + 0.35 * math.sin(note.pitch)
+    return np.stack([left * (1 - pan) * 2, right * pan * 2], axis=1) * (env * gain)[:, None]
+
+
+def _fold(x: Array, frames: int) -> Array:
+    """Add everything past ``frames`` back onto the start: the tails of the last bar ring into the first."""
+    out = np.array(x[:frames], dtype=np.float32, copy=True)
+    spill = x[frames:]
+    for start in range(0, spill.shape[0], frames):
+        chunk = spill[start : start + frames]
+        out[: chunk.shape[0]] += chunk
+    return out
+
+
+def render_synth(score: Score, rate: int, rng: np.random.Generator) -> Array:
+    frames = round(score.duration * rate)
+    longest = max(e.release for e in ENVELOPES.values())
+    out = np.zeros((frames + int((longest + 0.1) * rate) + 1, 2), dtype=np.float32)
+    pads = np.zeros_like(out)
+    for note in score.notes:
+        voice = _voice(note, score, rate, rng)
+        start = round(note.start * rate)
+        target = pads if note.part in (Part.PAD, Part.DRONE) else out
+        end = min(start + voice.shape[0], target.shape[0])
+        target[start:end] += voice[: end - start]
+    looped = _fold(out, frames)
+    # the pad bus is darkened per mood; filtering after the fold keeps the loop seamless
+    soft = circular(lambda x: lowpass(x, score.brightness, rate, order=2), _fold(pads, frames), rate)
+    return looped + soft
+
+
+def available_backends() -> tuple[Backend, ...]:
+    gm = find_fluidsynth() is not None and find_soundfont() is not None
+    return (Backend.SYNTH, Backend.GENERAL_MIDI) if gm else (Backend.SYNTH,)
+
+
+def _render_gm(score: Score, rate: int) -> Array:
+    fluidsynth, soundfont = find_fluidsynth(), find_soundfont()
+    if fluidsynth is None or soundfont is None:
+        raise AssetError("General MIDI music needs Debian's fluidsynth and musescore-general-soundfont (MIT)")
+    frames = round(score.duration * rate)
+    raw = render_general_midi(score, rate, fluidsynth, soundfont)
+    raw = raw[: frames + int(TAIL * rate)]
+    if raw.shape[0] < frames:
+        raw = np.pad(raw, ((0, frames - raw.shape[0]), (0, 0)))
+    return _fold(raw, frames)
+
+
+def _level(x: Array, rate: int) -> Array:
+    x = x - x.mean(axis=0, keepdims=True)
+    measured = integrated_lufs(AudioBuffer(x, rate))
+    if math.isfinite(measured):
+        x = x * np.float32(db_to_gain(MUSIC_LEVEL_LUFS - measured))
+    pad = min(x.shape[0], rate // 2)  # guard the true peak on the wrapped signal: the loop stays seamless
+    wrapped = np.concatenate([x[-pad:], x, x[:pad]])
+    gain = limiter_gain(AudioBuffer(wrapped, rate), LimiterParams(ceiling_dbtp=-1.0))[pad : pad + x.shape[0]]
+    return (x * gain[:, None]).astype(np.float32)
+
+
+def music_bed(params: MusicParams, backend: Backend | None = None, rate: int = MIX_RATE) -> MusicBed:
+    """A music bed for ``params``; ``backend`` None picks General MIDI when it is installed."""
+    chosen = backend or available_backends()[-1]
+    score = plan_score(params)
+    if chosen is Backend.GENERAL_MIDI:
+        raw = _render_gm(score, rate)
+    else:
+        raw = render_synth(score, rate, np.random.default_rng(params.seed))
+    return MusicBed(AudioBuffer(_level(raw, rate), rate), score, chosen)
