@@ -40,6 +40,7 @@ class Setting:
     terms: tuple[str, ...]
     beds: tuple[SettingSound, ...]
     spots: tuple[SettingSound, ...] = ()
+    room: tuple[float, float] | None = None  # (room size, damping) of the reverb; None: outdoors
 
 
 def _t(generator: str, *texts: str, **kw: float) -> tuple[Term, ...]:
@@ -123,10 +124,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("convenience_store", ("late-night convenience store", "convenience store", "corner shop", "minimart",
                                   "24-hour store", "便利店", "深夜便利店", "小卖部"),
             beds=(_S("electrical_hum", 0.5), _S("fridge_compressor", 0.6), _S("room_tone", 0.5)),
-            spots=(_S("door_chime"), _S("footsteps_concrete", 0.3))),
+            spots=(_S("door_chime"), _S("footsteps_concrete", 0.3)),
+            room=(0.25, 0.3)),
     Setting("kitchen", ("kitchen", "cooking in a kitchen", "厨房"),
             beds=(_S("sizzle", 0.5), _S("steam", 0.4), _S("fridge_compressor", 0.3), _S("room_tone", 0.5)),
-            spots=(_S("cutlery_clink"), _S("pouring"))),
+            spots=(_S("cutlery_clink"), _S("pouring")),
+            room=(0.2, 0.4)),
     Setting("street", ("street", "city street", "busy street", "city", "downtown", "街道", "街上", "城市", "大街"),
             beds=(_S("traffic", 0.6), _S("crowd_walla", 0.3, 6.0)),
             spots=(_S("car_pass"), _S("car_horn", 0.5, 30.0), _S("footsteps_concrete", 0.4))),
@@ -135,11 +138,13 @@ SETTINGS: tuple[Setting, ...] = (
             spots=(_S("footsteps_gravel", 0.3),)),
     Setting("rainy_night", ("rain at night", "rainy night", "stormy night", "雨夜", "下雨的夜晚"),
             beds=(_S("rain_heavy", 0.6), _S("rain_window", 0.5), _S("room_tone", 0.5)),
-            spots=(_S("thunder", 0.5, 2000.0),)),
+            spots=(_S("thunder", 0.5, 2000.0),),
+            room=(0.2, 0.6)),
     Setting("office", ("office", "open-plan office", "workplace", "办公室", "写字楼"),
             beds=(_S("hvac", 0.4), _S("keyboard_typing", 0.4, 4.0), _S("room_tone", 0.5),
                   _S("crowd_walla", 0.1, 10.0)),
-            spots=(_S("phone_ring", 0.5, 6.0),)),
+            spots=(_S("phone_ring", 0.5, 6.0),),
+            room=(0.35, 0.7)),
     Setting("beach", ("beach", "seaside", "shore", "coast", "海滩", "海边", "沙滩"),
             beds=(_S("waves", 0.6), _S("wind", 0.4)),
             spots=()),
@@ -147,7 +152,8 @@ SETTINGS: tuple[Setting, ...] = (
             beds=(_S("fire_crackle", 0.6), _S("crickets", 0.4, 10.0), _S("wind_in_leaves", 0.2, 20.0))),
     Setting("crowd", ("restaurant", "bar", "party", "cafe", "café", "busy restaurant", "餐厅", "酒吧", "聚会", "咖啡馆"),
             beds=(_S("crowd_walla", 0.6), _S("room_tone", 0.5)),
-            spots=(_S("cutlery_clink"), _S("glass_clink"))),
+            spots=(_S("cutlery_clink"), _S("glass_clink")),
+            room=(0.45, 0.6)),
     Setting("tension", ("tension", "suspense", "tense scene", "thriller", "horror", "紧张", "悬疑", "恐怖"),
             beds=(_S("drone", 0.6), _S("heartbeat", 0.4)),
             spots=(_S("riser", 0.6),)),

@@ -29,7 +29,7 @@ from soundstage.sound.cues import (
 from soundstage.sound.generators.base import SoundKind
 from soundstage.sound.registry import SoundParams, SoundRegistry
 
-__all__ = ["Cue", "Lexicon", "Resolution", "Unresolved", "build_lexicon"]
+__all__ = ["Cue", "Lexicon", "Resolution", "Unresolved", "build_lexicon", "setting_room"]
 
 SYNONYM_CONFIDENCE = 0.9  # a synonym is slightly less certain than the generator's own name
 SETTING_CONFIDENCE = 0.8  # a setting's expansion is a typical guess, not what was asked for
@@ -56,6 +56,11 @@ class Cue:
     confidence: float  # 0..1
     source: str  # the words that produced it
     setting: str | None = None  # the setting it was expanded from
+    role: SoundKind | None = None  # how a scene uses it (a setting may use a walk as a spot); None: ``kind``
+
+    @property
+    def placement(self) -> SoundKind:
+        return self.role or self.kind
 
 
 @dataclass(frozen=True)
@@ -71,11 +76,15 @@ class Resolution:
 
     @property
     def beds(self) -> tuple[Cue, ...]:
-        return tuple(c for c in self.cues if c.kind is SoundKind.BED)
+        return tuple(c for c in self.cues if c.placement is SoundKind.BED)
 
     @property
     def spots(self) -> tuple[Cue, ...]:
-        return tuple(c for c in self.cues if c.kind is SoundKind.SPOT)
+        return tuple(c for c in self.cues if c.placement is SoundKind.SPOT)
+
+    @property
+    def settings(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.setting for c in self.cues if c.setting))
 
     def generators(self) -> tuple[str, ...]:
         return tuple(c.generator for c in self.cues)
@@ -192,10 +201,11 @@ class Lexicon:
     def _expand(self, setting: Setting, phrase: str, coverage: float, modifiers: list[Modifier]) -> list[Cue]:
         confidence = round(SETTING_CONFIDENCE * (0.5 + 0.5 * coverage), 3)
         out = []
-        for sound in (*setting.beds, *setting.spots):
+        roles = [SoundKind.BED] * len(setting.beds) + [SoundKind.SPOT] * len(setting.spots)
+        for sound, role in zip((*setting.beds, *setting.spots), roles, strict=True):
             params = self._setting_params(sound, modifiers)
             kind = self._registry.get(sound.generator).kind
-            out.append(Cue(sound.generator, kind, params, confidence, phrase, setting.name))
+            out.append(Cue(sound.generator, kind, params, confidence, phrase, setting.name, role))
         return out
 
     def _setting_params(self, sound: SettingSound, modifiers: list[Modifier]) -> SoundParams:
@@ -206,6 +216,11 @@ class Lexicon:
                 shifted = params.intensity + _SETTING_SWING * (mod.intensity - 0.5)
                 params = replace(params, intensity=min(1.0, max(0.0, shifted)))
         return params
+
+
+def setting_room(name: str) -> tuple[float, float] | None:
+    """(room size, damping) of a setting's space; None for outdoor settings."""
+    return next(s.room for s in SETTINGS if s.name == name)
 
 
 def build_lexicon(registry: SoundRegistry) -> Lexicon:
