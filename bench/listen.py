@@ -62,14 +62,15 @@ def speaker(kind: str):  # type: ignore[no-untyped-def]
     """A text -> AudioBuffer function from the speech engine, or None when it cannot be built."""
     if kind == "none":
         return None
-    try:
-        from soundstage.speech.engine import EngineConfig, SpeechRequest, build_engine, collect
-        from soundstage.speech.languages import Language
-        from soundstage.speech.voices import preset_voices
+    from soundstage.errors import SoundstageError
+    from soundstage.speech.engine import EngineConfig, SpeechRequest, build_engine, collect
+    from soundstage.speech.languages import Language
+    from soundstage.speech.voices import preset_voices
 
+    try:
         engine = build_engine(kind, EngineConfig(models_dir=Path("data/models"), fetch=False))
         voices = [v for v in preset_voices() if Language.EN in v.languages]
-    except Exception as e:  # a listening aid, not a product path: say why and go on without voices
+    except (SoundstageError, OSError, KeyError, ValueError) as e:  # a listening aid: say why, go on without
         print(f"dialogue: unavailable ({kind}: {e})")
         return None
 

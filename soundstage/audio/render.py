@@ -56,8 +56,9 @@ def _cut(clip: Clip, source: AudioBuffer, frames: int) -> Array:
     """The clip's ``frames`` of source audio from its offset: looped or padded with silence."""
     offset = round(clip.offset * source.rate)
     if clip.loop and source.frames > 0:
-        idx = (offset + np.arange(frames)) % source.frames
-        return source.samples[idx]
+        start = offset % source.frames
+        reps = -(-(start + frames) // source.frames)  # ceil: copies, not a gather
+        return np.concatenate([source.samples] * reps)[start : start + frames]
     body = source.samples[offset : offset + frames]
     if body.shape[0] < frames:
         body = np.pad(body, ((0, frames - body.shape[0]), (0, 0)))
@@ -66,13 +67,15 @@ def _cut(clip: Clip, source: AudioBuffer, frames: int) -> Array:
 
 def _fade(x: Array, clip: Clip, rate: int) -> Array:
     n = x.shape[0]
-    env = np.ones(n, dtype=np.float32)
     fin, fout = min(round(clip.fade_in * rate), n), min(round(clip.fade_out * rate), n)
+    if not fin and not fout:
+        return x
+    x = np.array(x, dtype=np.float32, copy=True)  # only the faded ends are touched
     if fin:
-        env[:fin] *= np.linspace(0.0, 1.0, fin, endpoint=False, dtype=np.float32)
+        x[:fin] *= np.linspace(0.0, 1.0, fin, endpoint=False, dtype=np.float32)[:, None]
     if fout:
-        env[n - fout :] *= np.linspace(1.0, 0.0, fout, endpoint=True, dtype=np.float32)
-    return x * env[:, None]
+        x[n - fout :] *= np.linspace(1.0, 0.0, fout, endpoint=True, dtype=np.float32)[:, None]
+    return x
 
 
 def _pan(x: Array, pan: float) -> Array:
