@@ -11,14 +11,11 @@ loudness, true peak and render time.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import wave
 from pathlib import Path
 
 import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.audio.loudness import integrated_lufs, true_peak_dbfs

@@ -11,22 +11,18 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from scipy import signal
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from soundstage.audio.buffer import MIX_RATE, SPEECH_RATE, AudioBuffer  # noqa: E402
-from soundstage.audio.loudness import integrated_lufs, true_peak_dbfs  # noqa: E402
-from soundstage.audio.render import render  # noqa: E402
-from soundstage.audio.reverb import Space  # noqa: E402
-from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind  # noqa: E402
-from soundstage.sound.music import Backend, Mood, MusicParams, music_bed  # noqa: E402
-from soundstage.sound.registry import SoundParams, build_registry  # noqa: E402
+from soundstage.audio.buffer import MIX_RATE, SPEECH_RATE, AudioBuffer
+from soundstage.audio.loudness import integrated_lufs, true_peak_dbfs
+from soundstage.audio.render import render
+from soundstage.audio.reverb import Space
+from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
+from soundstage.sound.music import Backend, Mood, MusicParams, music_bed
+from soundstage.sound.registry import SoundParams, build_registry
 
 
 def speechlike(seconds: float, seed: int) -> AudioBuffer:
