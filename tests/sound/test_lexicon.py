@@ -11,7 +11,7 @@ from soundstage.sound.registry import SoundParams, build_registry
 
 @pytest.fixture(scope="module")
 def lexicon() -> Lexicon:
-    return build_lexicon(build_registry())
+    return build_lexicon(build_registry(packs=()))  # the default install: no recorded packs
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from soundstage.sound.music import Mood, MusicParams
 from soundstage.sound.registry import build_registry
 from soundstage.sound.scene import DialogueLine, build_scene
 
-REGISTRY = build_registry()
+REGISTRY = build_registry(packs=())  # the default install: no recorded packs
 LEXICON = build_lexicon(REGISTRY)
 
 

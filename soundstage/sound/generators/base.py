@@ -37,6 +37,7 @@ class Family(str, Enum):
     NATURE = "nature"
     TENSION = "tension"
     CROWD = "crowd"
+    ANIMALS = "animals"  # recorded only (optional sample pack): no convincing procedural model
 
 
 @dataclass(frozen=True)
