@@ -87,11 +87,11 @@ def fire_crackle(ctx: SynthContext) -> Array:
     for _ in range(2):
         at = onsets(ctx.rng, n, rate, 6 + 20 * ctx.intensity)  # a crackle is a cluster of clicks
         cluster = np.concatenate([at + ctx.rng.integers(0, int(0.03 * rate), at.size) for _ in range(3)])
-        c = scatter(n, cluster, ctx.rng.lognormal(0, 0.8, cluster.size), clicks, ctx.rng, circular=True)
+        c = scatter(n, cluster, ctx.rng.lognormal(0, 0.5, cluster.size), clicks, ctx.rng, circular=True)
         big = onsets(ctx.rng, n, rate, 0.3 + ctx.intensity)
         c += scatter(n, big, ctx.rng.uniform(1.0, 2.0, big.size), pops, ctx.rng, circular=True)
         channels.append(c)
-    return roar * 0.6 + hiss * 0.02 + stereo(*channels) * 0.35
+    return roar * 0.8 + hiss * 0.03 + stereo(*channels) * 0.25
 
 
 def generators() -> tuple[Generator, ...]:

@@ -102,10 +102,11 @@ def thunder(ctx: SynthContext) -> Array:
     n, rate = ctx.frames, ctx.rate
     near = float(np.clip(1.0 - np.log10(ctx.distance) / 3.5, 0.0, 1.0))  # 1 m..~3 km
     rumble = np.zeros(n, dtype=np.float32)
-    for _ in range(4 + int(4 * ctx.intensity)):  # several returns from the channel's segments
-        start = int(ctx.rng.uniform(0.05, 0.45) * n)
-        env = exp_env(n - start, rate, decay=ctx.rng.uniform(0.6, 1.6), attack=0.15)
+    for k in range(4 + int(4 * ctx.intensity)):  # returns from the channel's segments, farther ones later
+        start = int((0.0 if k == 0 else ctx.rng.uniform(0.02, 0.4)) * n)
+        env = exp_env(n - start, rate, decay=ctx.rng.uniform(0.6, 1.6), attack=0.05 + 0.2 * ctx.rng.random())
         rumble[start:] += env * ctx.rng.uniform(0.4, 1.0)
+    rumble *= np.exp(0.5 * smooth_noise(ctx.rng, n, rate, 4.0))  # the roll: rumble swells and sags
     low = lowpass(pink_noise(ctx.rng, n, 1)[:, 0], 180.0 + 300.0 * near, rate, order=4)
     crack = highpass(noise_burst(ctx.rng, n, rate, 0.12), 1500.0, rate) * near
     mono = low * rumble + 0.6 * crack
