@@ -143,7 +143,7 @@ SETTINGS: tuple[Setting, ...] = (
             room=(0.2, 0.4)),
     Setting("street", ("street", "city street", "busy street", "city", "downtown", "街道", "街上", "城市", "大街"),
             beds=(_S("traffic", 0.6), _S("crowd_walla", 0.3, 6.0)),
-            spots=(_S("car_pass"), _S("car_horn", 0.5, 30.0), _S("footsteps_concrete", 0.4))),
+            spots=(_S("car_pass"), _S("car_horn", 0.5, 25.0), _S("footsteps_concrete", 0.4))),
     Setting("forest", ("forest", "woods", "woodland", "森林", "树林"),
             beds=(_S("wind_in_leaves", 0.4), _S("birds", 0.5), _S("stream", 0.3, 15.0)),
             spots=(_S("footsteps_gravel", 0.3),)),

@@ -106,7 +106,8 @@ def generators() -> tuple[Generator, ...]:
                   params=(ParamSpec("speed", 14.0, 3.0, 40.0, "m/s (14 m/s = 50 km/h)"),
                           ParamSpec("lane", 4.0, 1.5, 50.0, "closest distance to the car, m"))),
         Generator("car_horn", s, SoundKind.SPOT, car_horn, -20.0, (600, 2500), "a car horn honk",
-                  default_duration=1.0, params=(ParamSpec("length", 0.5, 0.1, 3.0, "s of honk"),)),
+                  default_duration=1.0, params=(ParamSpec("length", 0.5, 0.1, 3.0, "s of honk"),),
+                  default_distance=10.0),  # a horn is ~110 dB SPL at 1 m: calibrated as heard across a street
         Generator("siren", s, SoundKind.SPOT, siren, -30.0, (600, 2500), "a distant wailing siren",
                   default_duration=12.0, default_distance=300.0),
     )
