@@ -20,8 +20,10 @@ __all__ = ["Services", "build", "builtin_apps"]
 
 
 def builtin_apps() -> list[App]:
-    """The apps soundstage ships (the seed-audio app arrives with its own issue)."""
-    return []
+    """The apps soundstage ships."""
+    from soundstage.apps.seed_audio.app import seed_audio_app
+
+    return [seed_audio_app()]
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,115 @@
+"""A reference clip used as a voice: choose and blend Kokoro voices to sound like it.
+
+Kokoro cannot clone, but its style vectors blend. The matcher embeds the clip with the speaker
+encoder, ranks the Kokoro voices of the line's language by cosine similarity of their own embeddings
+(computed once from a fixed sentence and cached in the data dir), tries the best voice and blends
+of the best three, keeps the blend whose synthesized speech is closest to the clip, and shifts its
+pitch toward the clip's median F0. The similarity reached is reported to the job log.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import numpy as np
+import pyworld
+
+from soundstage.audio.buffer import AudioBuffer
+from soundstage.speech.embedding import SpeakerEncoder, cosine
+from soundstage.speech.engine import SpeechEngine, SpeechRequest, collect
+from soundstage.speech.languages import Language
+from soundstage.speech.voices import KOKORO_VOICES, Gender, Rendition, Voice, VoiceMix
+
+__all__ = ["Match", "VoiceMatcher", "median_f0"]
+
+PROBE_TEXT = {  # about four seconds of ordinary speech per language
+    Language.EN: "The quick brown fox jumps over the lazy dog, and then it runs back home for dinner.",
+    Language.ZH: "今天天气很好，我们一起去公园散步，然后回家吃晚饭。",
+    Language.JA: "今日はとても良い天気なので、公園を散歩してから家に帰ります。",
+    Language.ES: "Hoy hace muy buen tiempo, así que vamos a caminar por el parque y luego volvemos a casa.",
+    Language.PT: "Hoje o tempo está ótimo, então vamos caminhar no parque e depois voltar para casa.",
+}
+PREFIXES = {Language.EN: "ab", Language.ZH: "z", Language.JA: "j", Language.ES: "e", Language.PT: "p",
+            Language.FR: "f", Language.IT: "i", Language.HI: "h"}
+MAX_PITCH_SHIFT = 6.0  # semitones: beyond this WORLD resynthesis starts to sound processed
+CACHE_VERSION = 1
+F0_FLOOR, F0_CEIL = 60.0, 500.0  # Hz, speech
+
+
+@dataclass(frozen=True)
+class Match:
+    voice: Voice
+    similarity: float  # cosine, matched voice's speech vs the clip
+    candidates: tuple[tuple[str, float], ...]  # best single Kokoro voices and their similarity
+
+
+def median_f0(audio: AudioBuffer) -> float | None:
+    x = audio.mono().astype(np.float64)
+    f0, _ = pyworld.harvest(x, audio.rate, f0_floor=F0_FLOOR, f0_ceil=F0_CEIL)
+    voiced = f0[f0 > 0]
+    return float(np.median(voiced)) if len(voiced) > 10 else None
+
+
+class VoiceMatcher:
+    def __init__(self, engine: SpeechEngine, encoder: SpeakerEncoder, cache: Path) -> None:
+        self.engine, self.encoder, self.cache_path = engine, encoder, cache
+        self._cache: dict[str, list[float]] = self._load()
+
+    def _load(self) -> dict[str, list[float]]:
+        try:
+            data = json.loads(self.cache_path.read_text())
+            return data["embeddings"] if data.get("version") == CACHE_VERSION else {}
+        except (OSError, ValueError, KeyError):
+            return {}
+
+    def _save(self) -> None:
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.cache_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"version": CACHE_VERSION, "embeddings": self._cache}))
+        tmp.replace(self.cache_path)
+
+    def _speak(self, mix: VoiceMix, language: Language, pitch: float = 0.0) -> AudioBuffer:
+        gender = Gender.FEMALE if mix.parts[0][0][1] == "f" else Gender.MALE
+        voice = Voice("probe", gender, "probe", MappingProxyType({language: Rendition(mix, pitch=pitch)}), "custom")
+        return collect(self.engine.synthesize(SpeechRequest(PROBE_TEXT[language], language, voice))).audio
+
+    def _embedding(self, name: str, language: Language) -> np.ndarray:
+        key = f"{name}:{language.value}"
+        if key not in self._cache:
+            self._cache[key] = self.encoder.embed(self._speak(VoiceMix.of(name), language)).tolist()
+            self._save()
+        return np.asarray(self._cache[key], dtype=np.float32)
+
+    def match(self, clip: AudioBuffer, language: Language, name: str,
+              log: Callable[[str], None] = lambda _: None) -> Match:
+        language = language if language in PROBE_TEXT else Language.EN
+        target = self.encoder.embed(clip)
+        pool = [v for v in KOKORO_VOICES if v[0] in PREFIXES[language]]
+        ranked = sorted(((v, cosine(target, self._embedding(v, language))) for v in pool), key=lambda x: -x[1])
+        top = ranked[:3]
+        weights = np.exp(np.array([s for _, s in top]) * 10.0)
+        options = [VoiceMix.of(top[0][0]), VoiceMix(tuple((n, 0.5) for n, _ in top[:2])),
+                   VoiceMix(tuple((n, float(w)) for (n, _), w in zip(top, weights / weights.sum())))]
+        scored = [(mix, cosine(target, self.encoder.embed(self._speak(mix, language)))) for mix in options]
+        best, similarity = max(scored, key=lambda x: x[1])
+        pitch = self._pitch(clip, best, language)
+        if pitch:
+            shifted = cosine(target, self.encoder.embed(self._speak(best, language, pitch)))
+            pitch, similarity = (pitch, shifted) if shifted >= similarity else (0.0, similarity)
+        log(f"reference voice {name}: blend { {n: round(w, 2) for n, w in best.parts} }, pitch {pitch:+.1f}"
+            f" semitones, similarity {similarity:.3f} (best single voice {top[0][0]} {top[0][1]:.3f})")
+        gender = Gender.FEMALE if best.parts[0][0][1] == "f" else Gender.MALE
+        voice = Voice(name, gender, f"matched to {name}", MappingProxyType({language: Rendition(best, pitch=pitch)}),
+                      "reference")
+        return Match(voice, similarity, tuple(top))
+
+    def _pitch(self, clip: AudioBuffer, mix: VoiceMix, language: Language) -> float:
+        want, have = median_f0(clip), median_f0(self._speak(mix, language))
+        if not want or not have:
+            return 0.0
+        shift = 12.0 * float(np.log2(want / have))
+        return float(np.clip(round(shift * 2) / 2, -MAX_PITCH_SHIFT, MAX_PITCH_SHIFT)) if abs(shift) >= 0.5 else 0.0
