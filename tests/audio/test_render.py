@@ -250,3 +250,21 @@ def test_bad_plans_are_rejected_with_the_field_named() -> None:
         Timeline(duration=1.0, tracks=(Track("d", TrackKind.DIALOGUE, (Clip("line_a", 0.0, space="nowhere"),)),))
     with pytest.raises(InvalidInput, match="clip.pan"):
         Clip("line_a", 0.0, pan=2.0)
+
+
+def test_looped_clip_with_offset_is_sample_exact() -> None:
+    ramp = {"ramp": AudioBuffer.from_mono(np.arange(100, dtype=np.float32) / 1000, MIX_RATE)}
+    clip = Clip("ramp", start=0.0, duration=1.0, offset=10 / MIX_RATE, loop=True, pan=-1.0)
+    mix = render(Timeline(duration=1.0, tracks=(Track("f", TrackKind.FOLEY, (clip,)),),
+                          master=MasterParams(normalize=False)), ramp)
+    expected = ((10 + np.arange(MIX_RATE)) % 100) / 1000
+    assert np.allclose(mix.master.samples[:, 0], expected, atol=1e-6)
+
+
+def test_other_mix_rates_keep_exact_length_and_targets() -> None:
+    timeline = _scene(duration=4.0)
+    at_44k = Timeline(duration=timeline.duration, tracks=timeline.tracks, spaces=timeline.spaces, rate=44_100)
+    mix = render(at_44k, SOURCES)
+    assert mix.master.rate == 44_100 and mix.master.frames == 4 * 44_100
+    assert _pyloudnorm(mix.master) == pytest.approx(-16.0, abs=0.5)
+    assert true_peak_dbfs(mix.master) <= -1.0
