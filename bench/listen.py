@@ -77,6 +77,19 @@ def speaker(kind: str):  # type: ignore[no-untyped-def]
     return speak
 
 
+class SpeechVoices:
+    """Adapts a ``speak(text, k)`` function to the sound registry's ``VoiceSource`` (for walla)."""
+
+    def __init__(self, speak, count: int = 6) -> None:  # type: ignore[no-untyped-def]
+        self._speak, self._count = speak, count
+
+    def voices(self) -> int:
+        return self._count
+
+    def speak(self, text: str, voice: int) -> AudioBuffer:
+        return self._speak(text, voice)  # type: ignore[no-any-return]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -84,9 +97,10 @@ def main() -> int:
     parser.add_argument("--stems", action="store_true", help="also write one WAV per track")
     parser.add_argument("--only", nargs="*", help="scene names to render")
     args = parser.parse_args()
-    registry = build_registry()
-    lexicon = build_lexicon(registry)
     speak = speaker(args.speech)
+    # with a speech engine, crowd walla is made of real voices reading scrambled words
+    registry = build_registry(voices=SpeechVoices(speak) if speak else None)
+    lexicon = build_lexicon(registry)
     for name, text, mood, lines in SCENES:
         if args.only and name not in args.only:
             continue
