@@ -155,7 +155,12 @@ class SeedAudio:
                 matched[name] = matcher.match(references[n - 1], language, f"@Audio{n}", ctx.log).voice
         script = replace(script, speakers=tuple(replace(s, voice=None) if s.name in wanted else s
                                                 for s in script.speakers))
-        return cast(script, inp.voice, matched, ctx.seed, custom_voices(self.settings))
+        auto = sum(1 for s in script.speakers if not s.voice and s.name not in matched)
+        similarity = None
+        if len(script.speakers) > 1 and auto:
+            ctx.progress(0.08, "choosing distinct voices")
+            similarity = self._matcher().similarity
+        return cast(script, inp.voice, matched, ctx.seed, custom_voices(self.settings), similarity)
 
     def _matcher(self) -> VoiceMatcher:
         if self.matcher is None:

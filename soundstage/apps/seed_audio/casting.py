@@ -9,7 +9,7 @@ in that language (the same Kokoro blend) are never given to two speakers.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -61,9 +61,21 @@ def _gender(speaker: Speaker, index: int) -> Gender | None:
     return None if index == 0 else (Gender.FEMALE, Gender.MALE)[index % 2]
 
 
+Similarity = Callable[[Voice, Voice, Language], float]
+CANDIDATES = 6  # voices weighed per speaker when picking the most distinct one
+
+
+def _most_distinct(pool: list[Voice], chosen: list[Voice], language: Language, similarity: Similarity,
+                   gender: Gender | None) -> Voice:
+    """The candidate (of the wanted gender, when known) least like any voice already cast."""
+    fitting = [v for v in pool if gender is None or v.gender is gender][:CANDIDATES] or pool[:CANDIDATES]
+    return min(fitting, key=lambda v: max(similarity(v, c, language) for c in chosen))
+
+
 def cast(script: Script, requested: str | None, references: Mapping[str, Voice], seed: int,
-         custom: CustomVoices | None = None) -> dict[str, Voice]:
-    """Speaker name -> Voice. ``references`` maps speakers to voices matched from reference clips."""
+         custom: CustomVoices | None = None, similarity: Similarity | None = None) -> dict[str, Voice]:
+    """Speaker name -> Voice. ``references`` maps speakers to voices matched from reference clips;
+    ``similarity`` (speaker-embedding cosine) lets each new speaker get the most distinct voice."""
     language = script_language(script)
     rng = np.random.default_rng(seed)
     chosen: dict[str, Voice] = {}
@@ -79,8 +91,13 @@ def cast(script: Script, requested: str | None, references: Mapping[str, Voice],
     for index, speaker in enumerate(speakers):
         if speaker.name in chosen:
             continue
-        pool = _pool(language, _gender(speaker, index), rng)
-        voice = next((v for v in pool if _signature(v, language) not in taken), pool[0])
+        gender = _gender(speaker, index)
+        pool = _pool(language, gender, rng)
+        fresh = [v for v in pool if _signature(v, language) not in taken] or pool
+        if similarity is not None and chosen:
+            voice = _most_distinct(fresh, list(chosen.values()), language, similarity, gender)
+        else:
+            voice = fresh[0]
         chosen[speaker.name] = voice
         taken.add(_signature(voice, language))
     return chosen

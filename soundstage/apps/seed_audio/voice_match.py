@@ -78,11 +78,20 @@ class VoiceMatcher:
         return collect(self.engine.synthesize(SpeechRequest(PROBE_TEXT[language], language, voice))).audio
 
     def _embedding(self, name: str, language: Language) -> np.ndarray:
-        key = f"{name}:{language.value}"
+        return self.embedding(VoiceMix.of(name), language)
+
+    def embedding(self, mix: VoiceMix, language: Language) -> np.ndarray:
+        """The speaker embedding of a blend speaking the probe sentence, cached in the data dir."""
+        language = language if language in PROBE_TEXT else Language.EN
+        key = "+".join(f"{n}*{w:.3f}" for n, w in sorted(mix.parts)) + f":{language.value}"
         if key not in self._cache:
-            self._cache[key] = self.encoder.embed(self._speak(VoiceMix.of(name), language)).tolist()
+            self._cache[key] = self.encoder.embed(self._speak(mix, language)).tolist()
             self._save()
         return np.asarray(self._cache[key], dtype=np.float32)
+
+    def similarity(self, a: Voice, b: Voice, language: Language) -> float:
+        return cosine(self.embedding(a.rendition(language).mix, language),
+                      self.embedding(b.rendition(language).mix, language))
 
     def match(self, clip: AudioBuffer, language: Language, name: str,
               log: Callable[[str], None] = lambda _: None) -> Match:
