@@ -68,6 +68,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1, help="render tracks on this many threads")
     args = parser.parse_args()
     t0 = time.perf_counter()
     srcs = sources(args.seconds)
@@ -76,11 +77,12 @@ def main() -> int:
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        mix = render(plan, srcs)
+        mix = render(plan, srcs, threads=args.threads)
         times.append(time.perf_counter() - t0)
     best, median = min(times), statistics.median(times)
     print(f"sources rendered in {prep:.2f} s (generators and music bed, not part of the mix figure)")
-    print(f"mix of {args.seconds:.0f} s, 4 tracks, {len(srcs)} sources, 48 kHz stereo: best {best:.2f} s, "
+    print(f"mix of {args.seconds:.0f} s, 4 tracks, {len(srcs)} sources, 48 kHz stereo, {args.threads} thread(s): "
+          f"best {best:.2f} s, "
           f"median {median:.2f} s -> {args.seconds / best:.1f}x real time (median {args.seconds / median:.1f}x)")
     print(f"master: {integrated_lufs(mix.master):.2f} LUFS, {true_peak_dbfs(mix.master):.2f} dBTP, "
           f"{mix.master.frames} frames (expected {round(args.seconds * MIX_RATE)})")
