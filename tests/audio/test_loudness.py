@@ -114,3 +114,18 @@ def test_limiter_only_touches_the_neighbourhood_of_peaks() -> None:
 def test_normalize_loudness_hits_target(target: LoudnessTarget) -> None:
     out = normalize_loudness(_program(2), target)
     assert integrated_lufs(out) == pytest.approx(float(target), abs=0.05)
+
+
+def test_sparse_limiter_gain_equals_the_whole_signal_computation() -> None:
+    from soundstage.audio.loudness import LimiterParams, _smoothed, envelope_gain, true_peak_envelope
+
+    program = _program(5)
+    envelope = true_peak_envelope(program)
+    params = LimiterParams()
+    sparse = envelope_gain(envelope, MIX_RATE, params)
+    ceiling = 10 ** ((params.ceiling_dbtp - params.safety_db) / 20)
+    required = np.minimum(1.0, ceiling / np.maximum(envelope.astype(np.float64), 1e-12))
+    alpha = math.exp(-1.0 / (params.release_s * MIX_RATE))
+    dense = _smoothed(-20 * np.log10(required), alpha, round(params.lookahead_s * MIX_RATE))
+    assert np.abs(20 * np.log10(sparse / dense)).max() < 2e-3  # dB
+    assert float(sparse.min()) < 0.9  # the test content really is limited
