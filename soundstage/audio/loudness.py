@@ -322,7 +322,7 @@ def limit_true_peak(buf: AudioBuffer, ceiling_dbtp: float = TRUE_PEAK_CEILING_DB
     out = buf
     for _ in range(3):
         gain = limiter_gain(out, p)
-        if float(gain.min()) >= 1.0:
+        if float(gain.min(initial=1.0)) >= 1.0:
             return out
         out = AudioBuffer((out.samples * gain[:, None]).astype(np.float32), out.rate)
         if true_peak_dbfs(out) <= p.ceiling_dbtp:

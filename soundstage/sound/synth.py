@@ -96,6 +96,7 @@ def sweep(f0: float, f1: float, length: int, rate: int, curve: float = 1.0) -> A
 
 def onsets(rng: np.random.Generator, frames: int, rate: int, per_second: float) -> npt.NDArray[np.int64]:
     """Poisson event times (sample indices, sorted) at ``per_second`` on average."""
+    frames = max(frames, 0)
     count = rng.poisson(max(per_second, 0.0) * frames / rate)
     return np.sort(rng.integers(0, max(frames, 1), size=count))
 

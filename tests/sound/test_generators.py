@@ -171,3 +171,12 @@ def test_walla_uses_a_speech_engine_when_given() -> None:
     spectrum = np.abs(np.fft.rfft(buf.mono().astype(np.float64)))
     freqs = np.fft.rfftfreq(buf.frames, 1.0 / MIX_RATE)
     assert 110 < freqs[np.argmax(spectrum)] < 210  # the fake voices' pitches, not the procedural ones
+
+
+@pytest.mark.parametrize("seconds", [0.001, 0.05, 0.3])
+def test_every_generator_handles_very_short_durations(seconds: float) -> None:
+    for name in NAMES:
+        buf = REGISTRY.render(name, SoundParams(duration=seconds, intensity=1.0, seed=5))
+        assert buf.frames == round(seconds * MIX_RATE), name
+        assert np.isfinite(buf.samples).all(), name
+        assert true_peak_dbfs(buf) <= -1.0 + 1e-6, name

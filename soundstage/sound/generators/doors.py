@@ -49,9 +49,11 @@ def door_creak(ctx: SynthContext) -> Array:
 def door_open(ctx: SynthContext) -> Array:
     n, rate = ctx.frames, ctx.rate
     out = np.zeros(n, dtype=np.float32)
-    latch = _latch(ctx.rng, rate)
+    latch = _latch(ctx.rng, rate)[:n]
     out[: latch.size] += latch
-    start = int(0.15 * rate)
+    start = min(int(0.15 * rate), n)
+    if start == n:  # shorter than the latch-to-swing delay: the latch is all there is
+        return stereo(out)
     out[start:] += 0.5 * creak(ctx.rng, n - start, rate, min(0.8, ctx.seconds - 0.2)) * ctx.intensity
     swish = lowpass(noise_burst(ctx.rng, n - start, rate, 0.4), 800.0, rate)
     out[start:] += 0.15 * swish * np.minimum(1.0, np.arange(n - start) / (0.2 * rate)).astype(np.float32)

@@ -91,7 +91,7 @@ def siren(ctx: SynthContext) -> Array:
     fade = np.sin(math.pi * np.clip(t / ctx.seconds, 0, 1)) ** 2  # approaches, then recedes
     echo = np.zeros_like(wave)
     for delay, gain in ((0.09, 0.5), (0.23, 0.35), (0.41, 0.25)):  # facades reflect a distant source
-        k = int(delay * rate)
+        k = min(int(delay * rate), n)
         echo[k:] += gain * wave[: n - k]
     mono = (wave + echo) * fade.astype(np.float32)
     return stereo(mono, np.roll(mono, int(0.0007 * rate)))
