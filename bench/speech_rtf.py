@@ -51,6 +51,7 @@ def kokoro_onnx_runner(model: Path, voices_dir: Path, threads: int, tmp: Path) -
     opts = ort.SessionOptions()
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")  # as ours: same session options
     session = ort.InferenceSession(str(model), opts, providers=["CPUExecutionProvider"])
     pack = np.fromfile(voices_dir / f"{VOICE}.bin", dtype=np.float32).reshape(-1, 1, 256)
     np.savez(tmp / "voices.npz", **{VOICE: pack})

@@ -76,8 +76,7 @@ def time_stretch(audio: Audio, factor: float, rate: int) -> Audio:
         out[out_pos:out_pos + win] += padded[pos:pos + win] * window
         norm[out_pos:out_pos + win] += window
         prev = pos
-    out = out / np.maximum(norm, 1e-3)
-    return out[:out_len].astype(np.float32)
+    return (out / np.maximum(norm, 1e-3))[:out_len].astype(np.float32)
 
 
 def _best_offset(x: Audio, natural: int, ideal: int, win: int, tolerance: int) -> int:

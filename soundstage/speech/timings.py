@@ -7,7 +7,7 @@ exactly, for every sentence tried, so timings computed here span the audio to th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from soundstage.audio.buffer import SPEECH_RATE
@@ -54,13 +54,14 @@ class Timings:
         )
 
 
-def timings_from_frames(phonemes: Phonemes, frames: Sequence[int]) -> Timings:
+def timings_from_frames(phonemes: Phonemes, frames: Iterable[int] | Sequence[int]) -> Timings:
     """Timings for ``phonemes`` given the model's frames per token (which include a pad at each end)."""
+    frames = [int(n) for n in frames]
     if len(frames) != len(phonemes) + 2:
         raise ValueError(f"{len(frames)} durations for {len(phonemes)} phonemes (+2 pads)")
     edges = [0]
     for n in frames:
-        edges.append(edges[-1] + int(n))
+        edges.append(edges[-1] + n)
     t = [e * FRAME_SECONDS for e in edges]
     symbols = ["", *phonemes.text, ""]
     per_phoneme = tuple(PhonemeTiming(s, t[i], t[i + 1]) for i, s in enumerate(symbols))

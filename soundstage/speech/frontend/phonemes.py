@@ -110,8 +110,9 @@ def align_to_words(sentence: str, per_word: Sequence[str], words: Sequence[str])
 
 # --- espeak-ng ------------------------------------------------------------------------------------
 
-# Kokoro v1.0's vocabulary has no ʲ, x or ɬ; these are the substitutions Kokoro's own espeak path made.
-_ESPEAK_FIXES = (("ʲ", "j"), ("x", "k"), ("ɬ", "l"))
+# Kokoro v1.0's vocabulary has x and ʲ (Spanish jota, Russian-style palatals) but no ɬ; other symbols
+# outside the vocabulary are dropped when tokenizing.
+_ESPEAK_FIXES = (("ɬ", "l"),)
 
 
 class EspeakG2P:
