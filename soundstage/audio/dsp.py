@@ -37,6 +37,7 @@ AIR_CUTOFF_NEAR = 20_000.0  # Hz: no audible air absorption within a few metres
 _AIR_CUTOFF_PER_DOUBLING = 0.72  # ISO 9613-1 at 20 C / 50 % RH: ~-3 dB at 8 kHz by ~100 m, modelled as
 # a low-pass whose cut-off falls by this factor per doubling of distance beyond the reference
 _MIN_CUTOFF = 1_500.0  # Hz: very distant sources keep their body (thunder, sirens)
+_CONTROL_OVERSAMPLE = 24  # control points per cycle of the highest wanted frequency
 DC_CUTOFF = 18.0  # Hz: below hearing; removes DC and sub-sonic drift from noise models
 
 
@@ -92,14 +93,23 @@ def smooth_noise(rng: np.random.Generator, frames: int, rate: int, bandwidth: fl
     """A slowly wandering control signal (mean 0, std 1) with energy below ``bandwidth`` Hz.
 
     Made in the frequency domain so it is periodic over ``frames``: envelopes built from it wrap
-    around without a jump, which keeps looped beds seamless.
+    around without a jump, which keeps looped beds seamless. It is drawn at a control rate of at
+    least ``_CONTROL_OVERSAMPLE`` points per cycle of ``bandwidth`` and interpolated (cheap for long beds).
     """
-    spectrum = np.fft.rfft(rng.standard_normal(frames))
-    freqs = np.fft.rfftfreq(frames, 1.0 / rate)
+    if frames == 0:
+        return np.zeros(0, dtype=np.float32)
+    seconds = frames / rate
+    points = int(min(frames, max(16, math.ceil(seconds * bandwidth * _CONTROL_OVERSAMPLE))))
+    spectrum = np.fft.rfft(rng.standard_normal(points))
+    freqs = np.fft.rfftfreq(points, seconds / points)
     spectrum[freqs > bandwidth] = 0.0
     spectrum[0] = 0.0
-    shaped = np.fft.irfft(spectrum, n=frames)
-    return (shaped / (np.std(shaped) + 1e-12)).astype(np.float32)
+    control = np.fft.irfft(spectrum, n=points)
+    control /= np.std(control) + 1e-12
+    if points == frames:
+        return control.astype(np.float32)
+    wrapped = np.append(control, control[0])  # periodic: the last point leads back to the first
+    return np.interp(np.arange(frames) * (points / frames), np.arange(points + 1), wrapped).astype(np.float32)
 
 
 def linear_fade(frames: int, rising: bool = True) -> Array:

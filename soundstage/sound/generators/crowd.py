@@ -11,12 +11,14 @@ timbre while staying unintelligible.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+from scipy import signal
 
 from soundstage.audio.buffer import AudioBuffer
-from soundstage.audio.dsp import Array, bandpass, lowpass, pan_gains, smooth_noise
+from soundstage.audio.dsp import Array, lowpass, pan_gains, smooth_noise
 from soundstage.audio.resample import resample
 from soundstage.sound.generators.base import Family, Generator, SoundKind, SynthContext, stereo
 from soundstage.sound.synth import loop_crossfade, noise_burst, scatter
@@ -60,10 +62,17 @@ def applause(ctx: SynthContext) -> Array:
     return stereo(left, right)
 
 
-def _syllable_plan(rng: np.random.Generator, n: int, rate: int) -> tuple[Array, np.ndarray]:
-    """Amplitude envelope and per-sample vowel index for one talker: syllables grouped in phrases."""
-    env = np.zeros(n, dtype=np.float32)
-    vowel = np.zeros(n, dtype=np.int64)
+@dataclass(frozen=True)
+class _Syllable:
+    start: int  # frame
+    end: int
+    vowel: int  # index into VOWELS
+    level: float
+
+
+def _syllable_plan(rng: np.random.Generator, n: int, rate: int) -> list[_Syllable]:
+    """One talker's syllables (4-5 per second), grouped in phrases with breaths between them."""
+    plan = []
     t = rng.uniform(0, 1.0)
     while t < n / rate:
         for _ in range(int(rng.integers(4, 14))):  # a phrase
@@ -71,27 +80,45 @@ def _syllable_plan(rng: np.random.Generator, n: int, rate: int) -> tuple[Array, 
             a, b = int(t * rate), min(int((t + length) * rate), n)
             if a >= n:
                 break
-            env[a:b] = np.sin(np.pi * np.arange(b - a) / max(b - a, 1)) ** 0.7 * rng.uniform(0.6, 1.0)
-            vowel[a:b] = rng.integers(0, len(VOWELS))
+            plan.append(_Syllable(a, b, int(rng.integers(0, len(VOWELS))), float(rng.uniform(0.6, 1.0))))
             t += length + rng.uniform(0.0, 0.06)
         t += rng.uniform(0.3, 1.2)  # breath between phrases
-    return env, vowel
+    return plan
+
+
+def _tracts(scale: float, rate: int) -> list[list[np.ndarray]]:
+    """Per vowel, its three formant band-passes (second-order sections), designed once per talker."""
+    return [[signal.butter(2, [f * scale * 0.9, f * scale * 1.1], btype="band", fs=rate, output="sos")
+             for f in formants] for formants in VOWELS]
+
+
+def _tract(source: Array, sections: list[np.ndarray]) -> Array:
+    """The vocal tract for one vowel: its formant resonances, weaker as they rise."""
+    return np.asarray(sum(signal.sosfilt(sos, source) / (i + 1) for i, sos in enumerate(sections)), dtype=np.float32)
 
 
 def _voice(rng: np.random.Generator, n: int, rate: int) -> Array:
-    f0 = rng.uniform(95, 240) * (1 + 0.12 * smooth_noise(rng, n, rate, 2.0))
+    # intonation (slow) plus ~1 % jitter (fast): a perfectly steady pitch sounds like a synthesizer
+    f0 = rng.uniform(95, 240) * (1 + 0.12 * smooth_noise(rng, n, rate, 2.0) + 0.01 * smooth_noise(rng, n, rate, 40.0))
     phase = np.cumsum(f0 / rate)
-    glottal = lowpass((2 * (phase % 1.0) - 1).astype(np.float32), 700.0, rate, order=1)  # -6 dB/oct tilt
-    env, vowel = _syllable_plan(rng, n, rate)
-    out = np.zeros(n, dtype=np.float32)
+    pulses = (2 * (phase % 1.0) - 1).astype(np.float32)
+    breath = 0.15 * rng.standard_normal(n).astype(np.float32)  # aspiration noise through the same tract
+    glottal = lowpass(pulses + breath, 700.0, rate, order=1)  # -6 dB/oct source tilt
     scale = 1.0 if f0.mean() < 160 else 1.17  # higher voices, shorter vocal tracts: formants ~17 % up
-    for k, formants in enumerate(VOWELS):
-        mask = lowpass((vowel == k).astype(np.float32), 40.0, rate)
-        shaped = sum(bandpass(glottal, f * scale * 0.9, f * scale * 1.1, rate) / (i + 1) for i, f in enumerate(formants))
-        out += np.asarray(shaped, dtype=np.float32) * mask
-    onsets = np.flatnonzero(np.diff((env > 0).astype(np.int8)) > 0)
-    consonants = scatter(n, onsets, 0.3, [noise_burst(rng, int(0.03 * rate), rate, 0.008, (2500.0, 7000.0))], rng)
-    return out * env + consonants
+    tracts = _tracts(scale, rate)
+    ring = int(0.03 * rate)  # let each syllable's formants ring out
+    out = np.zeros(n, dtype=np.float32)
+    burst = noise_burst(rng, int(0.03 * rate), rate, 0.008, (2500.0, 7000.0))
+    for syl in _syllable_plan(rng, n, rate):  # the source is gated per syllable, then shaped by its vowel
+        length = syl.end - syl.start
+        gate = np.sin(np.pi * np.arange(length) / max(length, 1)) ** 0.7 * syl.level
+        end = min(syl.end + ring, n)
+        source = np.zeros(end - syl.start, dtype=np.float32)
+        source[:length] = glottal[syl.start : syl.end] * gate
+        out[syl.start : end] += _tract(source, tracts[syl.vowel])
+        onset = burst[: n - syl.start] * 0.3  # a consonant before the vowel
+        out[syl.start : syl.start + onset.size] += onset
+    return out
 
 
 def _layer(rng: np.random.Generator, voices: list[Array], frames: int) -> Array:
