@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["AudioBuffer", "MIX_RATE", "SPEECH_RATE"]
+__all__ = ["MIX_RATE", "SPEECH_RATE", "AudioBuffer"]
 
 MIX_RATE = 48_000  # Hz: the mixer's working rate (Seedance's track is 48 kHz stereo)
 SPEECH_RATE = 24_000  # Hz: Kokoro-82M's output rate

@@ -22,7 +22,7 @@ import soxr
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.errors import InvalidInput
 
-__all__ = ["AudioFormat", "Encoded", "Probe", "encode", "probe", "decode", "OPUS_RATES", "resample"]
+__all__ = ["OPUS_RATES", "AudioFormat", "Encoded", "Probe", "decode", "encode", "probe", "resample"]
 
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)  # Hz, what libopus codes
 OPUS_DECODE_RATE = 48_000  # Hz, RFC 7845
