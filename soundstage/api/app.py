@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from soundstage.api import files, meta, queue, run
+from soundstage.api import files, meta, queue, run, voices
 from soundstage.api.proxy import ProxyTargetMiddleware
 from soundstage.api.webhooks import Deliverer
 from soundstage.errors import AlreadyCompleted, InvalidInput, SoundstageError
@@ -66,6 +66,8 @@ def routes() -> list[Route]:
     return [
         Route("/health", meta.health),
         Route("/apps", meta.list_apps),
+        Route("/voices", voices.list_voices),
+        Route("/voices/{voice_id}/preview", voices.voice_preview),
         Route("/apps/{app_id:path}/openapi.json", meta.app_openapi),
         Route("/.well-known/jwks.json", meta.jwks),
         Route("/rest/.well-known/jwks.json", meta.jwks),

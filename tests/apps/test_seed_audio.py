@@ -176,3 +176,15 @@ def test_bad_input_is_a_422_and_nothing_is_queued(seed_server: Server, seed_clie
         field in ".".join(str(p) for p in detail["loc"])
     assert words in detail["msg"] or words in str(detail.get("ctx")), detail
     assert _jobs(seed_server) == before
+
+
+def test_voices_list_and_preview(seed_server: Server) -> None:
+    rows = httpx.get(f"{seed_server.url}/voices").json()["voices"]
+    ids = {r["id"] for r in rows}
+    assert {"kian_en_zh", "monkey_king_zh", "stokie_en", "af_heart"} <= ids and len(rows) >= 21 + 54
+    kian = next(r for r in rows if r["id"] == "kian_en_zh")
+    assert kian["gender"] == "male" and set(kian["languages"]) >= {"en", "zh"}
+    preview = httpx.get(kian["preview_url"], follow_redirects=True, timeout=180)
+    assert preview.status_code == 200 and preview.headers["content-type"] == "audio/mpeg"
+    assert probe(preview.content, AudioFormat.MP3).duration > 0.5
+    assert httpx.get(f"{seed_server.url}/voices/nobody/preview").status_code == 422

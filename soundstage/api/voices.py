@@ -1,0 +1,62 @@
+"""``GET /voices``: every voice the seed-audio app speaks in, with a preview clip per voice.
+
+A preview is rendered once by a worker (never in the API's event loop) as an ordinary seed-audio job
+owned by the server itself, then served from storage: later requests redirect to the same file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from anyio import to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from soundstage.api.edge import base_url, services
+from soundstage.errors import AppFailed, NotFound
+from soundstage.jobs.models import JobState, NewJob, Priority
+from soundstage.speech.voices import CustomVoices, preview_text, resolve_voice, voice_catalog
+
+__all__ = ["PREVIEW_OWNER", "list_voices", "voice_preview"]
+
+PREVIEW_OWNER = "system:previews"
+PREVIEW_APP = "bytedance/seed-audio-1.0"
+PREVIEW_WAIT_SECONDS = 120.0
+POLL_SECONDS = 0.2
+
+
+def _custom(request: Request) -> CustomVoices:
+    return CustomVoices(services(request).settings.data_dir / "voices.json")
+
+
+async def list_voices(request: Request) -> Response:
+    template = f"{base_url(request)}/voices/{{id}}/preview"
+    rows = voice_catalog(template, _custom(request))
+    return JSONResponse({"voices": [row.to_json() for row in rows]})
+
+
+async def voice_preview(request: Request) -> Response:
+    svc = services(request)
+    voice = resolve_voice(request.path_params["voice_id"], _custom(request))
+    index = svc.settings.data_dir / "previews" / f"{voice.id}.job"
+    job_id = index.read_text().strip() if index.exists() else ""
+    try:
+        job = svc.store.get(PREVIEW_OWNER, job_id) if job_id else None
+    except NotFound:
+        job = None
+    if job is None or job.state in (JobState.FAILED, JobState.CANCELLED):
+        payload = {"prompt": preview_text(voice), "voice": voice.id, "mode": "text", "seed": 0}
+        job = await to_thread.run_sync(svc.store.submit, NewJob(
+            owner=PREVIEW_OWNER, app_id=PREVIEW_APP, endpoint_id=PREVIEW_APP, input=payload,
+            priority=Priority.LOW, base_url=base_url(request)))
+        svc.doorbell.ring()
+        index.parent.mkdir(parents=True, exist_ok=True)
+        index.write_text(job.id)
+    waited = 0.0
+    while not job.state.finished and waited < PREVIEW_WAIT_SECONDS:
+        await asyncio.sleep(POLL_SECONDS)
+        waited += POLL_SECONDS
+        job = svc.store.get(PREVIEW_OWNER, job.id)
+    if job.state is not JobState.SUCCEEDED:
+        raise AppFailed(f"the preview of {voice.id} is not ready: {job.error.message if job.error else job.state.value}")
+    return RedirectResponse(job.result["audio"]["url"], status_code=302)
