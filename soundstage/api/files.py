@@ -18,6 +18,7 @@ from soundstage.api.edge import base_url, owner, read_body_to, read_json, servic
 from soundstage.errors import InvalidInput, Unauthorized
 from soundstage.jobs.worker import file_url
 from soundstage.storage.base import StoredFile
+from soundstage.storage.local import new_id
 
 __all__ = [
     "cdn_complete",
@@ -144,7 +145,7 @@ async def cdn_upload(request: Request) -> Response:
     svc = services(request)
     who = _cdn_owner(request)
     name, content_type = _name_and_type(request)
-    staged = svc.storage.staging_dir() / f"cdn-{id(request)}-{name[:40].replace('/', '_')}"
+    staged = svc.storage.staging_dir() / f"cdn-{new_id()}"
     await read_body_to(request, staged, svc.settings.max_upload_bytes)
     stored = svc.storage.put(staged, owner=who, file_name=name, content_type=content_type,
                              ttl_seconds=_ttl(request))

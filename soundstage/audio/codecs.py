@@ -80,6 +80,7 @@ def _encode_av(buf: AudioBuffer, container: str, codec: str, bit_rate: int | Non
     out = io.BytesIO()
     with av.open(out, mode="w", format=container) as dst:
         stream = dst.add_stream(codec, rate=buf.rate, layout=_layout(buf.channels))
+        assert isinstance(stream, av.AudioStream)
         if bit_rate:
             stream.bit_rate = bit_rate
         frame = av.AudioFrame.from_ndarray(_int16(buf).reshape(1, -1), format="s16", layout=_layout(buf.channels))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from soundstage.apps.base import Admission, App, AppEnv, RunContext, Runner
 from soundstage.apps.seed_audio import deliver
 from soundstage.apps.seed_audio.casting import cast, script_language
 from soundstage.apps.seed_audio.produce import Controls, finish, produce
-from soundstage.apps.seed_audio.prompting import build_script, reference_roles
+from soundstage.apps.seed_audio.prompting import ReferenceRoles, build_script, reference_roles
 from soundstage.apps.seed_audio.references import check_image_bytes, check_mentions, load_clip
 from soundstage.apps.seed_audio.schema import (
     MAX_CLIP_BYTES,
@@ -110,7 +110,7 @@ class SeedAudio:
         final = finish(production.mix, inp.volume, mono)
         return deliver.output(inp, final, production, ctx, script)
 
-    def _on_line(self, ctx: RunContext):  # type: ignore[no-untyped-def]
+    def _on_line(self, ctx: RunContext) -> Callable[[int, int], None]:
         def on_line(i: int, n: int) -> None:
             ctx.check_cancelled()
             ctx.progress(0.1 + 0.7 * (i - 1) / max(n, 1), f"line {i} of {n}")
@@ -129,9 +129,9 @@ class SeedAudio:
         data, content_type = ctx.fetch(inp.image_url, field="image_url", limit=MAX_IMAGE_BYTES)
         vision = writer_config(self.settings)
         if vision is not None:
-            description = describe_image(data, content_type, vision)
-            ctx.log(f"image described by the vision model: {description}")
-            return description
+            described = describe_image(data, content_type, vision)
+            ctx.log(f"image described by the vision model: {described}")
+            return described
         description = embedded_description(data)
         if description:
             ctx.log(f"image: using its embedded description: {description}")
@@ -140,7 +140,7 @@ class SeedAudio:
                     "WARN")
         return description
 
-    def _cast(self, script: Script, inp: SeedAudioInput, roles: Any, references: list[AudioBuffer],
+    def _cast(self, script: Script, inp: SeedAudioInput, roles: ReferenceRoles, references: list[AudioBuffer],
               ctx: RunContext) -> dict[str, Voice]:
         matched: dict[str, Voice] = {}
         wanted = {s.name: int(s.voice[6:]) for s in script.speakers
