@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -96,9 +96,6 @@ class Settings:
                 extra[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(extra=extra, **values)
-
-    def with_(self, **changes: Any) -> Settings:
-        return replace(self, **changes)
 
     def to_env(self) -> dict[str, str]:
         """The inverse of ``from_env``: how a child process (a worker) gets the same settings."""

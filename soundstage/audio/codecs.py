@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 import av
 import numpy as np
-import soxr
 
 from soundstage.audio.buffer import AudioBuffer
+from soundstage.audio.resample import resample
 from soundstage.errors import InvalidInput
 
-__all__ = ["OPUS_RATES", "AudioFormat", "Encoded", "Probe", "decode", "encode", "probe", "resample"]
+__all__ = ["OPUS_RATES", "AudioFormat", "Encoded", "Probe", "decode", "encode", "probe"]
 
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)  # Hz, what libopus codes
 OPUS_DECODE_RATE = 48_000  # Hz, RFC 7845
@@ -55,14 +55,6 @@ class Probe:
     sample_rate: int  # Hz, as decoded
     channels: int
     frames: int
-
-
-def resample(buf: AudioBuffer, rate: int) -> AudioBuffer:
-    """soxr's high-quality resampler; a no-op at the same rate."""
-    if rate == buf.rate:
-        return buf
-    out = soxr.resample(buf.samples, buf.rate, rate, quality="HQ")
-    return AudioBuffer(np.ascontiguousarray(out, dtype=np.float32).reshape(-1, buf.channels), rate)
 
 
 def _int16(buf: AudioBuffer) -> np.ndarray:

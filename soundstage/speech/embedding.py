@@ -19,7 +19,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 
 from soundstage.audio.buffer import AudioBuffer
-from soundstage.audio.codecs import resample
+from soundstage.audio.resample import resample
 from soundstage.errors import AssetError
 
 __all__ = ["ENCODER_RATE", "SpeakerEncoder", "cosine", "load_speaker_encoder"]
