@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.recognizer import Recognizer
 from tests.support.server import Server
 
 
@@ -26,3 +27,9 @@ def trusted_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
+
+
+@pytest.fixture(scope="session")
+def recognizer() -> Recognizer:
+    """Whisper base (faster-whisper, CPU int8), assembled once from its PyPI wheels: tests/support/recognizer.py."""
+    return Recognizer()
