@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from soundstage.apps.base import App, AppEnv
 from soundstage.apps.registry import AppRegistry, load_registry
@@ -14,9 +16,16 @@ from soundstage.keys import KeyStore
 from soundstage.settings import Settings
 from soundstage.signing import Signer
 from soundstage.storage.fetch import Fetcher
+from soundstage.sound.lexicon import Lexicon
+from soundstage.sound.registry import SoundRegistry
+from soundstage.speech.engine import SpeechEngine
 from soundstage.storage.local import LocalStorage
 
-__all__ = ["Services", "build", "builtin_apps"]
+if TYPE_CHECKING:
+    from soundstage.production.voice_match import VoiceMatcher
+    from soundstage.video.renderer import VideoRenderer
+
+__all__ = ["Engines", "Services", "build", "builtin_apps"]
 
 
 def builtin_apps() -> list[App]:
@@ -24,6 +33,63 @@ def builtin_apps() -> list[App]:
     from soundstage.apps.seed_audio.app import seed_audio_app
 
     return [seed_audio_app()]
+
+
+class Engines:
+    """The worker's engines (a ``Toolkit``), each built on first use and then shared by every app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    @cached_property
+    def _speech(self) -> SpeechEngine:
+        from soundstage.speech.assets import models_dir
+        from soundstage.speech.engine import EngineConfig, build_engine
+
+        config = EngineConfig(models_dir=models_dir(self._settings.data_dir), threads=self._settings.speech_threads)
+        return build_engine(self._settings.speech_engine, config)
+
+    @cached_property
+    def _sounds(self) -> SoundRegistry:
+        from soundstage.sound.registry import build_registry
+
+        return build_registry()
+
+    @cached_property
+    def _lexicon(self) -> Lexicon:
+        from soundstage.sound.lexicon import build_lexicon
+
+        return build_lexicon(self._sounds)
+
+    @cached_property
+    def _matcher(self) -> VoiceMatcher:
+        from soundstage.production.voice_match import VoiceMatcher
+        from soundstage.speech.assets import models_dir
+        from soundstage.speech.embedding import load_speaker_encoder
+
+        return VoiceMatcher(self._speech, load_speaker_encoder(),
+                            models_dir(self._settings.data_dir) / "voice-embeddings.json")
+
+    @cached_property
+    def _pictures(self) -> VideoRenderer:
+        from soundstage.video.renderer import build_renderer
+
+        return build_renderer(self._settings.video_renderer)
+
+    def speech(self) -> SpeechEngine:
+        return self._speech
+
+    def matcher(self) -> VoiceMatcher:
+        return self._matcher
+
+    def pictures(self) -> VideoRenderer:
+        return self._pictures
+
+    def sounds(self) -> SoundRegistry:
+        return self._sounds
+
+    def lexicon(self) -> Lexicon:
+        return self._lexicon
 
 
 @dataclass(frozen=True)
@@ -36,10 +102,11 @@ class Services:
     signer: Signer
     doorbell: Doorbell
     fetcher: Fetcher
+    engines: Engines = field(repr=False)
 
     @property
     def app_env(self) -> AppEnv:
-        return AppEnv(settings=self.settings)
+        return AppEnv(settings=self.settings, toolkit=self.engines)
 
     def close(self) -> None:
         self.store.close()
@@ -59,4 +126,5 @@ def build(settings: Settings, apps: Iterable[App] | None = None) -> Services:
         doorbell=Doorbell(settings.run_dir),
         fetcher=Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout_seconds,
                         allowed_hosts=frozenset(settings.allowed_hosts)),
+        engines=Engines(settings),
     )

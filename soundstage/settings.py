@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 __all__ = ["LOOPBACK_HOSTS", "Settings"]
 
@@ -30,6 +31,10 @@ class Settings:
     port: int = 8000
     public_url: str = ""
     """Base URL that clients reach us at (used in file and status URLs); empty: taken from each request."""
+    files_url: str = ""
+    """Base URL of file URLs, an origin apart from the API's (recommended in production); empty: the API's."""
+    files_port: int = 0
+    """Also listen on this port (same address) for file URLs only; 0: ``files_url``'s port if it names this host."""
     api_keys: tuple[str, ...] = ()
     """Static keys for automation, in addition to the keys created with ``soundstage keys create``."""
     auth: bool = True
@@ -60,12 +65,28 @@ class Settings:
     tls_key: Path | None = None
     tls_self_signed: bool = False
     log_level: str = "info"
+    speech_engine: str = "kokoro"
+    """The speech engine every app of a worker shares (``kokoro``, ``espeak``, or an installed plug-in)."""
+    speech_threads: int = 2
+    """onnxruntime threads of the speech engine, per worker process."""
+    video_renderer: str = "animatic"
+    """What draws the picture of the video endpoints (``animatic`` offline; plug-ins by entry point)."""
     extra: Mapping[str, str] = field(default_factory=dict)
     """Unrecognised SOUNDSTAGE_* variables, kept for apps (e.g. WRITER_URL)."""
 
     @property
     def loopback(self) -> bool:
         return self.host in LOOPBACK_HOSTS or self.host.startswith("127.")
+
+    @property
+    def files_listen_port(self) -> int:
+        """The extra port this process serves file URLs on, or 0 (a proxy or another host serves them)."""
+        if self.files_port or not self.files_url:
+            return self.files_port
+        parts = urlsplit(self.files_url)
+        ours = parts.hostname in LOOPBACK_HOSTS or parts.hostname == self.host
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        return port if ours and port != self.port else 0
 
     @property
     def database_path(self) -> Path:

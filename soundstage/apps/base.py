@@ -8,14 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel
 
 from soundstage.settings import Settings
+from soundstage.sound.lexicon import Lexicon
+from soundstage.sound.registry import SoundRegistry
+from soundstage.speech.engine import SpeechEngine
 
-__all__ = ["App", "AppEnv", "OutputFile", "RunContext", "Runner"]
+if TYPE_CHECKING:
+    from soundstage.production.voice_match import VoiceMatcher
+    from soundstage.video.renderer import VideoRenderer
+
+__all__ = ["App", "AppEnv", "OutputFile", "RunContext", "Runner", "Toolkit"]
 
 
 @dataclass(frozen=True)
@@ -77,11 +84,27 @@ class Admission(Protocol):
 Admit = Callable[[Any, Admission], BaseModel]
 
 
+class Toolkit(Protocol):
+    """Engines a worker process builds once, on first need, and shares between all its apps (so seven
+    video endpoints and the audio app hold one speech model). Built in ``services.py``."""
+
+    def speech(self) -> SpeechEngine: ...
+    def sounds(self) -> SoundRegistry: ...
+    def lexicon(self) -> Lexicon: ...
+    def matcher(self) -> VoiceMatcher:
+        """Reference-voice matching and voice similarity (the speaker encoder; its embedding cache)."""
+        ...
+    def pictures(self) -> VideoRenderer:
+        """The video renderer named by ``Settings.video_renderer``."""
+        ...
+
+
 @dataclass(frozen=True)
 class AppEnv:
-    """What ``App.load`` receives: settings and where models may be cached."""
+    """What ``App.load`` receives: settings and the worker's shared engines."""
 
     settings: Settings
+    toolkit: Toolkit
 
 
 @dataclass(frozen=True)

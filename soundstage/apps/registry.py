@@ -14,11 +14,14 @@ __all__ = ["AppRegistry", "endpoint_root", "load_registry"]
 NAMESPACES = frozenset({"workflows", "comfy"})  # fal: these first segments are namespaces
 
 
+def _root_size(parts: list[str]) -> int:
+    return 3 if parts and parts[0] in NAMESPACES else 2
+
+
 def endpoint_root(endpoint_id: str) -> str:
     """``owner/alias`` (or ``ns/owner/alias``) of a full endpoint id, as the clients compute it."""
     parts = [p for p in endpoint_id.split("/") if p]
-    size = 3 if parts and parts[0] in NAMESPACES else 2
-    return "/".join(parts[:size])
+    return "/".join(parts[:_root_size(parts)])
 
 
 class AppRegistry:
@@ -29,15 +32,20 @@ class AppRegistry:
 
     def add(self, app: App) -> None:
         for app_id in app.ids:
-            if endpoint_root(app_id) != app_id:
-                raise ConfigError(f"app id {app_id!r} must be 'owner/alias' (or 'workflows/owner/alias')")
+            parts = app_id.split("/")
+            if not all(parts) or len(parts) < _root_size(parts):
+                raise ConfigError(f"app id {app_id!r} must be 'owner/alias[/path]' (or 'workflows/owner/alias[/path]')")
             if app_id in self._by_id and self._by_id[app_id] is not app:
                 raise ConfigError(f"two apps claim the id {app_id!r}")
             self._by_id[app_id] = app
 
     def resolve(self, endpoint_id: str) -> App:
-        """The app serving a full endpoint id (sub-paths included)."""
-        app = self._by_id.get(endpoint_root(endpoint_id))
+        """The app serving a full endpoint id: the longest registered id that is a path prefix of it
+        (``bytedance/seedance-2.0/fast/text-to-video`` is its own app; any sub-path of ``owner/alias``
+        reaches that app)."""
+        parts = [p for p in endpoint_id.split("/") if p]
+        app = next((self._by_id[key] for n in range(len(parts), _root_size(parts) - 1, -1)
+                    if (key := "/".join(parts[:n])) in self._by_id), None)
         if app is None:
             raise NotFound(f"No app serves {endpoint_id!r}; known apps: {', '.join(sorted(self.ids())) or 'none'}")
         return app

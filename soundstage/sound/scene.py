@@ -33,6 +33,8 @@ BED_FADE_IN, BED_FADE_OUT = 1.0, 1.5  # s
 MUSIC_GAIN_DB = -3.0
 DIALOGUE_LEVEL_LUFS = -16.0  # generator levels are calibrated against dialogue at this level
 SPOT_SPACING = 6.0  # s: about one occurrence of each spot sound per this much scene
+CLEAR_MARGIN = 0.1  # s kept between a line and a spot sound moved out of its way
+SPOT_LEAD = 0.5  # s: a spot moved before a line starts this much earlier, so its attack is clear
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,22 @@ def _bed_clip(name: str, duration: float) -> Clip:
                 fade_out=min(BED_FADE_OUT, duration / 4))
 
 
-def _spot_times(rng: np.random.Generator, duration: float, index: int, count: int) -> list[float]:
-    """Occurrences of the ``index``-th spot sound, staggered against the others."""
+def _spot_times(rng: np.random.Generator, duration: float, index: int, count: int,
+                clear_of: Sequence[tuple[float, float]] = ()) -> list[float]:
+    """Occurrences of the ``index``-th spot sound, staggered against the others (and moved out of
+    the ``clear_of`` spans, to the nearer edge that stays inside the scene)."""
     times = max(1, round(duration / SPOT_SPACING))
     slots = (np.arange(times) + (index + 0.5) / max(count, 1)) * duration / times
     jitter = rng.uniform(-0.15, 0.15, times) * duration / times
-    return [float(t) for t in np.clip(slots + jitter, 0.0, duration * 0.92)]
+    return [_clear(float(t), clear_of, duration * 0.92) for t in np.clip(slots + jitter, 0.0, duration * 0.92)]
+
+
+def _clear(t: float, spans: Sequence[tuple[float, float]], latest: float) -> float:
+    for start, end in spans:
+        if start - CLEAR_MARGIN < t < end:
+            edges = [e for e in (start - CLEAR_MARGIN - SPOT_LEAD, end + CLEAR_MARGIN) if 0.0 <= e <= latest]
+            return min(edges, key=lambda e: abs(e - t)) if edges else t
+    return t
 
 
 def _render(registry: SoundRegistry, cue: Cue, seconds: float, seed: int) -> AudioBuffer:
@@ -77,14 +89,14 @@ def _beds(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: i
 
 
 def _spots(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: int,
-           space: str | None) -> tuple[Track, dict[str, AudioBuffer]]:
+           space: str | None, clear_of: Sequence[tuple[float, float]] = ()) -> tuple[Track, dict[str, AudioBuffer]]:
     rng = np.random.default_rng(seed)
     sources: dict[str, AudioBuffer] = {}
     clips = []
     for k, cue in enumerate(cues):
         gen = registry.get(cue.generator)
         seconds = SPOT_AS_BED_SECONDS if gen.kind is SoundKind.BED else gen.default_duration
-        for n, start in enumerate(_spot_times(rng, duration, k, len(cues))):
+        for n, start in enumerate(_spot_times(rng, duration, k, len(cues), clear_of)):
             key = f"spot:{cue.generator}:{n}"
             sources[key] = _render(registry, cue, min(seconds, duration), seed + 100 * k + n)
             fade = 0.3 if gen.kind is SoundKind.BED else 0.0
@@ -102,11 +114,13 @@ def _room(resolution: Resolution) -> Space | None:
 
 def build_scene(resolution: Resolution, duration: float, registry: SoundRegistry, *, seed: int = 0,
                 music: MusicParams | None = None, dialogue: Sequence[DialogueLine] = (),
-                master: MasterParams | None = None, ducking: DuckingParams | None = None) -> ScenePlan:
+                master: MasterParams | None = None, ducking: DuckingParams | None = None,
+                clear_of: Sequence[tuple[float, float]] = ()) -> ScenePlan:
+    """``clear_of``: spans (s) where spot sounds should not start, e.g. the dialogue's lines."""
     space = _room(resolution)
     room = space.name if space else None
     beds, sources = _beds(registry, resolution.beds, duration, seed)
-    spots, spot_sources = _spots(registry, resolution.spots, duration, seed + 1000, room)
+    spots, spot_sources = _spots(registry, resolution.spots, duration, seed + 1000, room, clear_of)
     sources.update(spot_sources)
     lines = []
     for k, line in enumerate(dialogue):

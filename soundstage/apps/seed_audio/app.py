@@ -7,8 +7,8 @@ from dataclasses import dataclass, replace
 
 from soundstage.apps.base import Admission, App, AppEnv, RunContext, Runner
 from soundstage.apps.seed_audio import deliver
-from soundstage.apps.seed_audio.casting import cast, script_language
-from soundstage.apps.seed_audio.produce import Controls, finish, produce
+from soundstage.production.casting import cast, script_language
+from soundstage.production.produce import Controls, ProductionOptions, finish, produce
 from soundstage.apps.seed_audio.prompting import ReferenceRoles, build_script, reference_roles
 from soundstage.apps.seed_audio.references import check_image_bytes, check_mentions, load_clip
 from soundstage.apps.seed_audio.schema import (
@@ -18,7 +18,7 @@ from soundstage.apps.seed_audio.schema import (
     SeedAudioInput,
     SeedAudioOutput,
 )
-from soundstage.apps.seed_audio.voice_match import VoiceMatcher
+from soundstage.production.voice_match import VoiceMatcher
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.errors import InvalidInput
 from soundstage.script.image import describe_image, embedded_description
@@ -26,11 +26,11 @@ from soundstage.script.model import Script
 from soundstage.script.parse import parse_script
 from soundstage.script.writer import WriterConfig
 from soundstage.settings import Settings
-from soundstage.sound.lexicon import Lexicon, build_lexicon
-from soundstage.sound.registry import SoundRegistry, build_registry
+from soundstage.sound.lexicon import Lexicon
+from soundstage.sound.registry import SoundRegistry
 from soundstage.speech.assets import models_dir
 from soundstage.speech.embedding import load_speaker_encoder
-from soundstage.speech.engine import EngineConfig, SpeechEngine, build_engine
+from soundstage.speech.engine import SpeechEngine
 from soundstage.speech.voices import CustomVoices, Voice, resolve_voice
 
 __all__ = ["APP", "seed_audio_app"]
@@ -95,8 +95,8 @@ class SeedAudio:
         voices = self._cast(script, inp, roles, references, ctx)
         for name, voice in voices.items():
             log(f"voice for {name}: {voice.id}")
-        production = produce(script, voices, self.engine, self.registry, self.lexicon,
-                             Controls(speed=inp.speed, pitch=float(inp.pitch)), inp.loudness_target, ctx.seed,
+        options = ProductionOptions(Controls(speed=inp.speed, pitch=float(inp.pitch)), inp.loudness_target, ctx.seed)
+        production = produce(script, voices, self.engine, self.registry, self.lexicon, options,
                              {i + 1: clip for i, clip in enumerate(references)}, self._on_line(ctx))
         for note in production.notes:
             log(note, "WARN")
@@ -170,11 +170,8 @@ class SeedAudio:
 
 
 def load(env: AppEnv) -> Runner:
-    settings = env.settings
-    threads = int(settings.extra.get("speech_threads", "2"))
-    engine = build_engine("kokoro", EngineConfig(models_dir=models_dir(settings.data_dir), threads=threads))
-    registry = build_registry()
-    app = SeedAudio(settings, engine, registry, build_lexicon(registry))
+    kit = env.toolkit
+    app = SeedAudio(env.settings, kit.speech(), kit.sounds(), kit.lexicon())
     return app.run  # type: ignore[return-value]
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from soundstage.apps.base import RunContext
-from soundstage.apps.seed_audio import subtitles
-from soundstage.apps.seed_audio.produce import Production
+from soundstage.production import subtitles
+from soundstage.production.produce import Production
 from soundstage.apps.seed_audio.schema import (
     AudioFile,
     OutputFormat,

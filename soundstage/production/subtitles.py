@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from soundstage.apps.seed_audio.produce import Word
+from soundstage.production.produce import Word
 
 __all__ = ["cues", "srt", "vtt"]
 

@@ -1,0 +1,1 @@
+"""Production shared by the apps: casting, planning a script into a timeline, rendering it, subtitles."""

@@ -1,0 +1,299 @@
+"""From a Script to a plan, and from a plan to a mastered mix: shared by the audio and the video apps.
+
+Planning speaks every line first (a line's length is only known once it is spoken), then places
+them: lines follow each other with a short gap (longer when the speaker changes), pauses add
+silence, a spot sound ([sfx: ...]) plays where it is written and the next line waits a beat for it.
+Ambience and music cues, and the setting, become beds under the whole piece. When the length is
+fixed (a video's), dialogue that overflows it is spoken faster, up to ``max_speedup``, and what still
+does not fit is dropped from the end, each dropped line named in the notes. Every cue that does not
+resolve to a sound is reported, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from soundstage.audio.buffer import SPEECH_RATE, AudioBuffer
+from soundstage.audio.loudness import db_to_gain, limit_true_peak
+from soundstage.audio.master import MasterParams
+from soundstage.audio.render import Mix, render
+from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
+from soundstage.production.casting import line_language
+from soundstage.production.plan import Plan, Production, ProductionOptions, SpokenLine, Word
+from soundstage.script.model import Cue, CueKind, Line, Pause, Script
+from soundstage.sound.lexicon import Lexicon, Resolution
+from soundstage.sound.registry import SoundRegistry
+from soundstage.sound.scene import DialogueLine, build_scene
+from soundstage.sound.score import Mood, MusicParams
+from soundstage.speech.controls import PITCH_RANGE, SPEED_RANGE, Controls
+from soundstage.speech.engine import SpeechEngine, SpeechRequest, collect
+from soundstage.speech.timings import Timings
+from soundstage.speech.voices import Voice
+
+__all__ = ["Controls", "Production", "ProductionOptions", "Word", "finish", "mood_of", "plan", "produce",
+           "render_plan"]
+
+LINE_GAP = 0.25  # s between lines of one speaker
+TURN_GAP = 0.45  # s when the speaker changes
+SFX_BEAT = 0.6  # s the next line waits after a spot sound starts
+LEAD_IN_DESIGNED = 1.0  # s of scene before the first line when there is sound design
+LEAD_IN, TAIL = 0.05, 0.35  # s for speech alone
+TAIL_DESIGNED = 1.5
+MIN_TAIL_FITTED = 0.3  # s after the last line when the length is fixed: a breath, not a cut-off word
+SPEAKER_SPREAD = 0.35  # pan range across speakers: close to centre, as radio drama does it
+SPOT_SECONDS = 2.5  # s rendered for a spot cue
+MUSIC_MAX_SECONDS = 300.0
+MOODS = ((("tense", "suspense", "horror", "thriller", "dread", "drone", "scary", "紧张", "悬疑", "恐怖"), Mood.TENSE),
+         (("myster", "eerie", "dark", "noir", "神秘"), Mood.MYSTERIOUS),
+         (("sad", "melanchol", "grief", "tragic", "悲"), Mood.SAD),
+         (("upbeat", "playful", "happy", "comedy", "action", "driving", "fun", "欢快", "搞笑"), Mood.UPBEAT),
+         (("hope", "warm", "romantic", "uplift", "inspir", "希望", "温暖"), Mood.HOPEFUL))
+
+OnLine = Callable[[int, int], None]
+
+
+def mood_of(description: str) -> Mood:
+    lower = description.lower()
+    return next((mood for words, mood in MOODS if any(w in lower for w in words)), Mood.CALM)
+
+
+def _clamp(value: float, limits: tuple[float, float]) -> float:
+    return min(max(value, limits[0]), limits[1])
+
+
+@dataclass(frozen=True)
+class _Spoken:
+    line: Line
+    audio: AudioBuffer
+    timings: Timings
+    language: str
+    speed: float
+
+
+def _speak(engine: SpeechEngine, line: Line, voice: Voice, base: Controls, speedup: float) -> _Spoken:
+    speed = _clamp(base.speed * line.delivery.speed * speedup, SPEED_RANGE)
+    controls = Controls(speed=speed, pitch=_clamp(base.pitch + line.delivery.pitch, PITCH_RANGE))
+    language = line_language(line.text, voice)
+    speech = collect(engine.synthesize(SpeechRequest(line.text, language, voice, controls)))
+    audio = speech.audio
+    if line.delivery.gain_db:
+        audio = AudioBuffer(audio.samples * np.float32(db_to_gain(line.delivery.gain_db)), audio.rate)
+    return _Spoken(line, audio, speech.timings, language.value, speed / base.speed)
+
+
+def _speak_all(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, base: Controls,
+               speedup: float, on_line: OnLine) -> list[_Spoken]:
+    spoken = []
+    for i, line in enumerate(script.lines):
+        on_line(i + 1, len(script.lines))
+        spoken.append(_speak(engine, line, voices[line.speaker], base, speedup))
+    return spoken
+
+
+@dataclass(frozen=True)
+class _Layout:
+    lines: tuple[tuple[_Spoken, float], ...]  # each spoken line with its start
+    spots: tuple[tuple[float, Cue], ...]  # written [sfx] cues with their start
+    end: float  # where the last item ends
+
+
+def _layout(script: Script, spoken: Sequence[_Spoken], lead_in: float) -> _Layout:
+    """Place lines, pauses and written spot cues one after another, from ``lead_in``."""
+    t, last = lead_in, None
+    queue = list(spoken)
+    lines: list[tuple[_Spoken, float]] = []
+    spots: list[tuple[float, Cue]] = []
+    for item in script.items:
+        if isinstance(item, Pause):
+            t += item.seconds
+        elif isinstance(item, Cue) and item.kind is CueKind.SFX:
+            spots.append((t, item))
+            t += SFX_BEAT
+        elif isinstance(item, Line) and queue:
+            said = queue.pop(0)
+            if last is not None:
+                t += TURN_GAP if item.speaker != last else LINE_GAP
+            lines.append((said, t))
+            t += said.audio.duration
+            last = item.speaker
+    return _Layout(tuple(lines), tuple(spots), t)
+
+
+def _fit(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, options: ProductionOptions,
+         spoken: list[_Spoken], lead_in: float, on_line: OnLine) -> tuple[Script, list[_Spoken], list[str]]:
+    """Make the dialogue fit ``options.duration``: faster speech first, then drop lines from the end."""
+    assert options.duration is not None
+    room = options.duration - MIN_TAIL_FITTED
+    layout = _layout(script, spoken, lead_in)
+    notes: list[str] = []
+    if layout.end <= room or not spoken:
+        return script, spoken, notes
+    talk = sum(s.audio.duration for s in spoken)
+    needed = talk / max(talk - (layout.end - room), 1e-3)
+    speedup = min(options.max_speedup, needed)
+    if speedup > 1.001:
+        spoken = _speak_all(script, voices, engine, options.controls, speedup, on_line)
+        notes.append(f"dialogue spoken {speedup:.2f}x faster to fit {options.duration:g} s")
+    while spoken and _layout(script, spoken, lead_in).end > room:
+        dropped = spoken.pop()
+        notes.append(f"dropped the line {dropped.line.text!r} ({dropped.line.speaker}): it does not fit in "
+                     f"{options.duration:g} s even at {options.max_speedup:g}x speed")
+        script = _without_last_line(script)
+    return script, spoken, notes
+
+
+def _target(options: ProductionOptions, natural: float) -> float | None:
+    """The fixed length to fit the dialogue into, if any: ``duration``, or ``max_duration`` overflowed."""
+    if options.duration is not None:
+        return options.duration
+    if options.max_duration is not None and natural > options.max_duration:
+        return options.max_duration
+    return None
+
+
+def _length(options: ProductionOptions, natural: float) -> float:
+    length = max(natural, options.min_duration)
+    if options.step:
+        length = math.ceil(length / options.step - 1e-9) * options.step
+    return length
+
+
+def _without_last_line(script: Script) -> Script:
+    index = max(i for i, item in enumerate(script.items) if isinstance(item, Line))
+    return replace(script, items=script.items[:index] + script.items[index + 1:])
+
+
+def _spot_buffers(registry: SoundRegistry, lexicon: Lexicon, cue: Cue, seed: int,
+                  references: Mapping[int, AudioBuffer]) -> tuple[list[AudioBuffer], Resolution | None]:
+    if cue.reference is not None:
+        return [references[cue.reference]], None
+    resolution = lexicon.resolve(cue.description)
+    buffers = [registry.render(c.generator, replace(c.params, duration=SPOT_SECONDS, seed=seed + i))
+               for i, c in enumerate(resolution.cues)]
+    return buffers, resolution
+
+
+@dataclass(frozen=True)
+class _Design:
+    beds_text: tuple[str, ...]
+    bed_refs: tuple[AudioBuffer, ...]
+    music: str | None
+
+    @property
+    def any(self) -> bool:
+        return bool(self.beds_text or self.bed_refs or self.music)
+
+
+def _design(script: Script, references: Mapping[int, AudioBuffer]) -> _Design:
+    beds_text = [script.setting] if script.setting else []
+    bed_refs: list[AudioBuffer] = []
+    music: str | None = None
+    for cue in script.cues:
+        if cue.kind is CueKind.AMBIENCE:
+            (bed_refs.append(references[cue.reference]) if cue.reference else beds_text.append(cue.description))
+        elif cue.kind is CueKind.MUSIC:
+            music = cue.description
+    return _Design(tuple(beds_text), tuple(bed_refs), music)
+
+
+def _pans(script: Script) -> dict[str, float]:
+    n = len(script.speakers)
+    return {s.name: (i / max(1, n - 1) - 0.5) * 2 * SPEAKER_SPREAD if n > 1 else 0.0
+            for i, s in enumerate(script.speakers)}
+
+
+def _spoken_lines(layout: _Layout) -> tuple[tuple[SpokenLine, ...], tuple[Word, ...]]:
+    lines, words = [], []
+    for said, start in layout.lines:
+        timings = said.timings.shifted(start)
+        lines.append(SpokenLine(said.line.speaker, said.line.text, start, start + said.audio.duration,
+                                said.language, said.speed, timings.phonemes))
+        words += [Word(w.word, said.line.speaker, w.start, w.end) for w in timings.words]
+    return tuple(lines), tuple(words)
+
+
+def plan(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, registry: SoundRegistry,
+         lexicon: Lexicon, options: ProductionOptions, references: Mapping[int, AudioBuffer],
+         on_line: OnLine) -> tuple[Plan, dict[str, AudioBuffer]]:
+    """Speak and place everything; returns the plan and the audio its clips name."""
+    design = _design(script, references)
+    designed = design.any or bool(script.cues)
+    lead_in = options.lead_in if options.lead_in is not None else (LEAD_IN_DESIGNED if designed else LEAD_IN)
+    spoken = _speak_all(script, voices, engine, options.controls, 1.0, on_line)
+    notes = list(script.notes)
+    tail = TAIL_DESIGNED if designed else TAIL
+    target = _target(options, _layout(script, spoken, lead_in).end + tail)
+    if target is not None:
+        script, spoken, fitted = _fit(script, voices, engine, replace(options, duration=target), spoken, lead_in,
+                                      on_line)
+        notes += fitted
+    layout = _layout(script, spoken, lead_in)
+    duration = target or _length(options, max(layout.end + tail, script.length or 0.0))
+    lines, words = _spoken_lines(layout)
+    resolution = lexicon.resolve(". ".join(design.beds_text)) if design.beds_text else Resolution((), ())
+    notes += [f"ambience: left out {u.text!r} ({u.reason})" for u in resolution.unresolved]
+    pans = _pans(script)
+    dialogue = [DialogueLine(said.audio, start, pan=pans.get(said.line.speaker, 0.0)) for said, start in layout.lines]
+    music = (MusicParams(mood=mood_of(design.music), duration=min(duration, MUSIC_MAX_SECONDS), seed=options.seed)
+             if design.music else None)
+    scene = build_scene(resolution, duration, registry, seed=options.seed, dialogue=dialogue, music=music,
+                        master=MasterParams(target_lufs=options.loudness),
+                        clear_of=[(ln.start, ln.end) for ln in lines] if options.spots_clear_of_speech else ())
+    notes += list(scene.notes)
+    timeline, sources = scene.timeline, dict(scene.sources)
+    if not designed:  # speech alone: mix at the engine's own rate, half the work of the 48 kHz bus
+        timeline = replace(timeline, rate=SPEECH_RATE)
+    timeline, spot_notes = _written_cues(timeline, sources, layout, design, duration, registry, lexicon,
+                                         options.seed, references)
+    notes += spot_notes
+    return Plan(timeline, lines, words, designed, tuple(notes)), sources
+
+
+def _written_cues(timeline: Timeline, sources: dict[str, AudioBuffer], layout: _Layout, design: _Design,
+                  duration: float, registry: SoundRegistry, lexicon: Lexicon, seed: int,
+                  references: Mapping[int, AudioBuffer]) -> tuple[Timeline, list[str]]:
+    """The script's own [sfx] cues and reference beds join the setting's foley: one stem per kind."""
+    notes: list[str] = []
+    extra: list[Clip] = []
+    for n, (start, cue) in enumerate(layout.spots):
+        buffers, resolution = _spot_buffers(registry, lexicon, cue, seed + n * 7, references)
+        if resolution is not None:
+            notes += [f"sfx {cue.description!r}: left out {u.text!r} ({u.reason})" for u in resolution.unresolved]
+        for buf in buffers:
+            key = f"cue:{len(extra)}"
+            sources[key] = buf
+            extra.append(Clip(key, start))
+    for k, buf in enumerate(design.bed_refs):
+        sources[f"refbed:{k}"] = buf
+        extra.append(Clip(f"refbed:{k}", 0.0, duration=duration, loop=True, fade_in=1.0, fade_out=1.5))
+    if not extra:
+        return timeline, notes
+    foley = next((t for t in timeline.tracks if t.kind is TrackKind.FOLEY), None)
+    merged = replace(foley, clips=(*foley.clips, *extra)) if foley else Track("foley", TrackKind.FOLEY, tuple(extra))
+    return replace(timeline, tracks=(*(t for t in timeline.tracks if t is not foley), merged)), notes
+
+
+def render_plan(plan: Plan, sources: Mapping[str, AudioBuffer]) -> Mix:
+    return render(plan.timeline, sources)
+
+
+def produce(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, registry: SoundRegistry,
+            lexicon: Lexicon, options: ProductionOptions, references: Mapping[int, AudioBuffer],
+            on_line: OnLine) -> Production:
+    """``plan`` then ``render_plan``: the finished mix with its plan."""
+    planned, sources = plan(script, voices, engine, registry, lexicon, options, references, on_line)
+    return Production(planned, render_plan(planned, sources))
+
+
+def finish(mix: Mix, volume: float, mono: bool) -> AudioBuffer:
+    """``volume`` after mastering (0.5 is -6 dB, 2.0 is +6 dB), still under the true-peak ceiling."""
+    master = mix.master
+    if mono:
+        master = AudioBuffer(master.samples.mean(axis=1, keepdims=True), master.rate)
+    gain = np.float32(volume)
+    boosted = AudioBuffer(master.samples * gain, master.rate)
+    return limit_true_peak(boosted) if volume > 1.0 or not math.isfinite(volume) else boosted
