@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 from soundstage import __version__
 from soundstage.errors import ConfigError, SoundstageError
-from soundstage.settings import Settings
+from soundstage.settings import LOOPBACK_HOSTS, Settings
 
 __all__ = ["build_parser", "main"]
 
@@ -37,13 +40,40 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _serve_settings(args: argparse.Namespace) -> Settings:
     settings = _settings(args, host=args.host, port=args.port, workers=args.workers, public_url=args.public_url,
-                         tls_cert=args.tls_cert, tls_key=args.tls_key,
+                         files_url=args.files_url, tls_cert=args.tls_cert, tls_key=args.tls_key,
                          tls_self_signed=True if args.tls_self_signed else None,
                          auth=False if args.no_auth else None, force=True if args.force else None)
     if not settings.auth and not settings.loopback and not settings.force:
         raise ConfigError(f"--no-auth on {settings.host} would let anyone on the network use this server;"
                           " bind to 127.0.0.1 or add --force")
+    _check_files_origin(settings)
     return settings
+
+
+def _check_files_origin(settings: Settings) -> None:
+    """File URLs on the API's own origin would undo what SOUNDSTAGE_FILES_URL is for."""
+    if settings.files_port and not settings.files_url:
+        raise ConfigError("SOUNDSTAGE_FILES_PORT needs SOUNDSTAGE_FILES_URL: the URL clients reach that port at")
+    if not settings.files_url:
+        return
+    files, api = urlsplit(settings.files_url), urlsplit(settings.public_url)
+    files_port = files.port or (443 if files.scheme == "https" else 80)
+    ours = files.hostname in LOOPBACK_HOSTS or files.hostname == settings.host
+    if (files.scheme, files.netloc) == (api.scheme, api.netloc) or settings.files_port == settings.port or (
+            ours and not settings.files_port and files_port == settings.port):
+        raise ConfigError(f"SOUNDSTAGE_FILES_URL {settings.files_url} is the API's own origin; give files another"
+                          " host name or port")
+
+
+def _sockets(config: Any, settings: Settings) -> list[socket.socket]:
+    """The API's listening socket, and the files origin's when this process serves it on a port of its own."""
+    sockets = [config.bind_socket()]
+    if settings.files_listen_port:
+        files = copy.copy(config)
+        files.port = settings.files_listen_port
+        sockets.append(files.bind_socket())
+        print(f"File URLs on {settings.files_url} (port {settings.files_listen_port})", flush=True)
+    return sockets
 
 
 def _first_key(services: Any) -> None:
@@ -80,7 +110,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                             log_level=settings.log_level, access_log=False,
                             ssl_certfile=str(cert) if cert else None, ssl_keyfile=str(key) if key else None)
     try:
-        uvicorn.Server(config).run()
+        uvicorn.Server(config).run(sockets=_sockets(config, settings))
     finally:
         supervisor.stop()
         services.close()
@@ -157,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (SOUNDSTAGE_PORT, default 8000)")
     serve.add_argument("--workers", type=int, help="local worker processes (SOUNDSTAGE_WORKERS, default 1)")
     serve.add_argument("--public-url", help="base URL clients use to reach this server")
+    serve.add_argument("--files-url", help="base URL of file URLs, an origin of their own (SOUNDSTAGE_FILES_URL)")
     serve.add_argument("--tls-cert", type=Path)
     serve.add_argument("--tls-key", type=Path)
     serve.add_argument("--tls-self-signed", action="store_true", help="make and use a local CA and certificate")

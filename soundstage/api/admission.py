@@ -17,7 +17,7 @@ class SubmitAdmission:
         self.settings: Settings = services.settings
         self._services, self._owner, self._base_url = services, owner, base_url
         self._inputs = InputReader(services.storage, services.fetcher, owner,
-                                   (base_url, services.settings.public_url))
+                                   (base_url, services.settings.public_url, services.settings.files_url))
 
     def fetch(self, url: str, *, field: str, limit: int) -> tuple[bytes, str]:
         fetched = self._inputs.fetch(url, field=field, limit=limit)
@@ -27,4 +27,4 @@ class SubmitAdmission:
         stored = self._services.storage.put(data, owner=self._owner, file_name=file_name,
                                             content_type=content_type,
                                             ttl_seconds=self._services.settings.file_ttl_seconds)
-        return file_url(self._base_url, stored.id, stored.file_name)
+        return file_url(self.settings.files_url or self._base_url, stored.id, stored.file_name)

@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from soundstage.api import files, meta, queue, run, voices
+from soundstage.api.origins import FileOrigin
 from soundstage.api.proxy import ProxyTargetMiddleware
 from soundstage.api.webhooks import Deliverer
 from soundstage.errors import AlreadyCompleted, InvalidInput, SoundstageError
@@ -120,6 +121,7 @@ def create_app(services: Services, deliver_webhooks: bool = True) -> Starlette:
             Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
                        expose_headers=EXPOSED, max_age=600),
             Middleware(ProxyTargetMiddleware),
+            Middleware(FileOrigin, settings=services.settings),
         ],
         exception_handlers={SoundstageError: _on_error, HTTPException: _on_http, Exception: _on_unexpected},
         lifespan=lifespan,

@@ -1,7 +1,8 @@
 """Uploads through both clients' protocols, and downloads with HTTP Range (fal-protocol.md, section 9).
 
 Upload targets (PUT URLs, CDN part URLs) are capabilities: they ignore any Authorization header the
-clients attach. Download URLs work without a key, like signed CDN URLs, until they expire.
+clients attach. Download URLs work without a key, like signed CDN URLs, until they expire; they are on
+``SOUNDSTAGE_FILES_URL`` when it is set, and served as ``storage.serving`` decides (issue 17).
 """
 
 from __future__ import annotations
@@ -11,14 +12,15 @@ import hashlib
 import json
 from typing import Any
 
+import anyio
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from soundstage.api.edge import base_url, owner, read_body_to, read_json, services
 from soundstage.errors import InvalidInput, Unauthorized
 from soundstage.jobs.worker import file_url
-from soundstage.storage.base import StoredFile
 from soundstage.storage.local import new_id
+from soundstage.storage.serving import SNIFF_BYTES, delivery
 
 __all__ = [
     "cdn_complete",
@@ -54,7 +56,7 @@ def _ttl(request: Request) -> float | None:
 
 
 def _url(request: Request, stored_id: str, name: str) -> str:
-    return file_url(base_url(request), stored_id, name)
+    return file_url(services(request).settings.files_url or base_url(request), stored_id, name)
 
 
 async def _begin(request: Request) -> tuple[str, str]:
@@ -172,14 +174,14 @@ async def cdn_complete(request: Request) -> Response:
 
 
 # -- downloads --------------------------------------------------------------------------------
-def _disposition(stored: StoredFile) -> str:
-    return "inline" if stored.content_type.split("/")[0] in {"audio", "video", "image", "text"} else "attachment"
-
-
 async def download(request: Request) -> Response:
     svc = services(request)
     file_id = request.path_params["file_id"]
     stored = svc.storage.stat(file_id)
-    return FileResponse(svc.storage.path(file_id), media_type=stored.content_type, filename=stored.file_name,
-                        content_disposition_type=_disposition(stored),
-                        headers={"Cache-Control": "private, max-age=3600"})
+    path = svc.storage.path(file_id)
+    async with await anyio.open_file(path, "rb") as f:
+        head = await f.read(SNIFF_BYTES)
+    served = delivery(stored.content_type, head)
+    return FileResponse(path, media_type=served.content_type, filename=stored.file_name,
+                        content_disposition_type=served.disposition.value,
+                        headers={"Cache-Control": "private, max-age=3600", **served.headers})

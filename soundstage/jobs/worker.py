@@ -50,7 +50,7 @@ class JobContext:
     """The worker's ``RunContext``."""
 
     def __init__(self, claim: Claim, queue: WorkQueue, storage: Storage, fetcher: Fetcher,
-                 file_ttl_seconds: float | None = None) -> None:
+                 file_ttl_seconds: float | None = None, files_url: str = "") -> None:
         self.claim = claim
         self.request_id = claim.job.id
         self.seed = _seed_of(claim.job.input, claim.job.id)
@@ -60,7 +60,8 @@ class JobContext:
         self._queue = queue
         self._storage = storage
         self._ttl = file_ttl_seconds
-        self._inputs = InputReader(storage, fetcher, claim.job.owner, (claim.job.base_url,))
+        self._files_url = files_url or claim.job.base_url  # SOUNDSTAGE_FILES_URL, else the API's
+        self._inputs = InputReader(storage, fetcher, claim.job.owner, (claim.job.base_url, files_url))
 
     def log(self, message: str, level: str = "INFO") -> None:
         self._queue.record(self.claim, log=(message, level))
@@ -83,7 +84,7 @@ class JobContext:
         stored = self._storage.put(data, owner=self.claim.job.owner, file_name=file_name,
                                    content_type=content_type, ttl_seconds=self._ttl)
         self.saved.append(stored.id)
-        return OutputFile(url=file_url(self.claim.job.base_url, stored.id, stored.file_name),
+        return OutputFile(url=file_url(self._files_url, stored.id, stored.file_name),
                           content_type=stored.content_type, file_name=stored.file_name,
                           file_size=stored.size)
 
@@ -169,7 +170,8 @@ class Worker:
         return True
 
     def run_claim(self, claim: Claim) -> None:
-        ctx = JobContext(claim, self.queue, self.storage, self.fetcher, self.settings.file_ttl_seconds)
+        ctx = JobContext(claim, self.queue, self.storage, self.fetcher, self.settings.file_ttl_seconds,
+                         self.settings.files_url)
         beat = Heartbeat(claim, self.queue, self.settings.lease_seconds, ctx)
         beat.start()
         started = time.perf_counter()
