@@ -3,7 +3,7 @@
 Without a writer model nothing here can invent dialogue, so the director does what it can honestly:
 the setting becomes ambience and foley, genre and mood become a music bed and pacing, and quoted
 lines become dialogue. It says so in the script's notes (logged), and it never reads the instruction
-itself aloud.
+itself aloud. Whether a prompt is an instruction at all is decided in ``soundstage.script.intent``.
 """
 
 from __future__ import annotations
@@ -12,18 +12,11 @@ import re
 
 from soundstage.script.model import Cue, CueKind, Item, Line, Mode, Pause, Script, Speaker
 
-__all__ = ["NEEDS_WRITER", "direct", "looks_like_instruction"]
+__all__ = ["NEEDS_WRITER", "direct"]
 
 NEEDS_WRITER = ("no writer model is configured (SOUNDSTAGE_WRITER_URL), so no new dialogue was written:"
                 " the scene is built from the instruction's own words (setting, mood, quoted lines)")
 
-IMPERATIVE = re.compile(
-    r"^\s*(please\s+)?(generate|create|make|produce|write|compose|design|give me|i want|i need|can you|"
-    r"could you|render|imagine)\b|^\s*(请)?(生成|创作|制作|写|来一段|做一个|做一段|给我)", re.IGNORECASE)
-PRODUCTION = re.compile(
-    r"\b(drama|radio play|scene|podcast|story|dialogue|conversation|audio|soundscape|sound effects?|ad|advert|"
-    r"commercial|skit|episode|trailer|narration|ambience|documentary|interview|announcement|jingle)\b|"
-    r"广播剧|剧|对话|播客|故事|场景|音效|广告|旁白", re.IGNORECASE)
 SETTING = re.compile(r"\b(?:in|at|on|inside|outside|near)\s+(?:a|an|the)\s+([^.,;!?\"“”]+)", re.IGNORECASE)
 SETTING_ZH = re.compile(r"(?:在|于)([^，。！？、]{2,20}?)(?:里|中|内)|(?:在|于)([^，。！？、]{2,20})")
 CLAUSE = re.compile(r"\s+\b(where|with|who|that|and|while|during|as|when|about)\b.*$", re.IGNORECASE)
@@ -42,11 +35,6 @@ LENGTHS = (("short", 20.0), ("brief", 20.0), ("long", 60.0), ("短", 20.0), ("�
 DEFAULT_LENGTH = 30.0  # seconds
 MAX_LENGTH = 600.0
 EXPLICIT_LENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s\b|minutes?|mins?|秒|分钟)", re.IGNORECASE)
-
-
-def looks_like_instruction(prompt: str) -> bool:
-    """An imperative request for a production ("Generate a short radio drama in ...")."""
-    return bool(IMPERATIVE.search(prompt)) and bool(PRODUCTION.search(prompt))
 
 
 def _setting(prompt: str) -> str:

@@ -1,15 +1,16 @@
 from __future__ import annotations
 
-from soundstage.script.director import NEEDS_WRITER, direct, looks_like_instruction
-from soundstage.script.model import CueKind
+from soundstage.script.director import NEEDS_WRITER, direct
+from soundstage.script.intent import classify
+from soundstage.script.model import CueKind, Mode
 
 INSTRUCTION = "Generate a short suspense radio drama in a late-night convenience store."
 
 
 def test_instruction_is_recognised_and_never_spoken() -> None:
-    assert looks_like_instruction(INSTRUCTION)
-    assert looks_like_instruction("生成一段悬疑广播剧，在深夜的便利店里。")
-    assert not looks_like_instruction("The store closes at nine.")
+    assert classify(INSTRUCTION).mode is Mode.INSTRUCTION
+    assert classify("生成一段悬疑广播剧，在深夜的便利店里。").mode is Mode.INSTRUCTION
+    assert classify("The store closes at nine.").mode is Mode.TEXT
     script = direct(INSTRUCTION)
     assert script.lines == ()  # nothing to say without a writer: the instruction is not read out
     assert NEEDS_WRITER in script.notes

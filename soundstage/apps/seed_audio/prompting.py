@@ -8,7 +8,9 @@ from dataclasses import dataclass, replace
 
 from soundstage.apps.seed_audio.schema import PromptMode, SeedAudioInput
 from soundstage.errors import AppFailed, InvalidInput
-from soundstage.script.director import direct, looks_like_instruction
+from soundstage.script.director import direct
+from soundstage.script.intent import SURE, Decision, Judge, classify
+from soundstage.script.judge import WriterJudge
 from soundstage.script.model import Cue, CueKind, Line, Mode, Script, Speaker
 from soundstage.script.parse import NARRATOR, looks_like_script, parse_script
 from soundstage.script.writer import WriterConfig, write_script
@@ -41,14 +43,20 @@ def reference_roles(prompt: str, count: int) -> ReferenceRoles:
     return ReferenceRoles(voice, sounds, text)
 
 
-def choose_mode(inp: SeedAudioInput, text: str) -> Mode:
+def choose_mode(inp: SeedAudioInput, text: str, judge: Judge | None = None) -> Decision:
+    """The request's ``mode`` wins; then a script's shape; then instruction or text (issue 14), with the
+    writer model as the judge of prompts the heuristic is unsure of."""
     if inp.mode is not PromptMode.AUTO:
-        return Mode(inp.mode.value)
+        return Decision(Mode(inp.mode.value), "set by the request's mode field", 1.0)
     if looks_like_script(text):
-        return Mode.SCRIPT
-    if looks_like_instruction(text):
-        return Mode.INSTRUCTION
-    return Mode.TEXT
+        return Decision(Mode.SCRIPT, "speaker lines or [cue] tags", 1.0)
+    return classify(text, judge)
+
+
+def _log_decision(decision: Decision, log: Callable[[str, str], None]) -> None:
+    log(f"mode chosen: {decision.describe()}", "INFO")
+    if decision.mode is Mode.INSTRUCTION and decision.confidence < SURE:
+        log("if the prompt was meant to be read aloud as written, send mode: text", "INFO")
 
 
 def _text_script(text: str) -> Script:
@@ -74,7 +82,9 @@ def _instruction(text: str, writer: WriterConfig | None, image: str | None, log:
 
 def build_script(inp: SeedAudioInput, roles: ReferenceRoles, writer: WriterConfig | None, image: str | None,
                  log: Callable[[str, str], None]) -> Script:
-    mode = choose_mode(inp, roles.text)
+    decision = choose_mode(inp, roles.text, WriterJudge(writer) if writer is not None else None)
+    _log_decision(decision, log)
+    mode = decision.mode
     if mode is Mode.SCRIPT:
         script = parse_script(roles.text)
     elif mode is Mode.INSTRUCTION:
