@@ -39,8 +39,8 @@ from typing import Any
 
 from soundstage.video.plan import VISEMES, Character, Viseme
 
-__all__ = ["IPA_TO_VISEME", "OPENNESS", "VISEME_SET", "lipsync_json", "mouth_open_at", "viseme_of",
-           "visemes_from_phonemes"]
+__all__ = ["IPA_TO_VISEME", "OPENNESS", "VISEME_SET", "lipsync_json", "mouth_open_at", "viseme_at",
+           "viseme_of", "visemes_from_phonemes"]
 
 VISEME_SET = "ovr15"
 HOLD = ""  # the shape of a mark that holds the previous viseme
@@ -104,12 +104,17 @@ def visemes_from_phonemes(phonemes: Iterable[tuple[str, float, float]], offset: 
     return tuple(Viseme(start + offset, end + offset, shape) for shape, start, end in spans)
 
 
-def mouth_open_at(visemes: Sequence[Viseme], t: float) -> float:
-    """How open the mouth is at ``t`` seconds (0..1): the active viseme's openness, 0 outside speech."""
+def viseme_at(visemes: Sequence[Viseme], t: float) -> str:
+    """The viseme active at ``t`` seconds; "sil" outside every span."""
     k = bisect.bisect_right([v.start for v in visemes], t) - 1
     if k < 0 or t >= visemes[k].end:
-        return 0.0
-    return OPENNESS[visemes[k].shape]
+        return "sil"
+    return visemes[k].shape
+
+
+def mouth_open_at(visemes: Sequence[Viseme], t: float) -> float:
+    """How open the mouth is at ``t`` seconds (0..1): the active viseme's openness, 0 outside speech."""
+    return OPENNESS[viseme_at(visemes, t)]
 
 
 def lipsync_json(characters: Iterable[Character], fps: float | None = None) -> dict[str, Any]:
