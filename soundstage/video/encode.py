@@ -1,0 +1,219 @@
+"""Frames -> H.264 MP4, and muxing a soundtrack exactly as long as the picture.
+
+``encode_video`` writes the picture alone: libx264, yuv420p, BT.709, constant frame rate, track
+timescale 1/fps (every frame lasts one tick). Frames are pulled from the renderer in a helper thread
+while the encoder works: Pillow's resize and x264 both release the GIL, so on two cores drawing and
+encoding overlap.
+
+``mux`` copies that picture's packets untouched (they hash the same) and, when there is audio, encodes
+it as AAC-LC 48 kHz stereo cut or padded to ``round(duration x 48000)`` samples first. The mp4 muxer
+writes an edit list hiding the encoder's 1024 priming samples, so the audio stream's duration equals the
+video stream's to the sample; decoders return up to one AAC frame more (the last frame's padding),
+never less (docs/video-notes.md). Both write to disk as they go: no whole file is held in memory.
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import TypeVar
+
+import av
+import numpy as np
+import numpy.typing as npt
+from av.container import InputContainer, OutputContainer
+from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace, ColorTrc, VideoReformatter
+
+from soundstage.audio.buffer import MIX_RATE, AudioBuffer
+from soundstage.audio.resample import STEREO, resample, to_channels
+from soundstage.errors import AppFailed, Cancelled, InvalidInput
+from soundstage.video.plan import VideoFormat
+
+__all__ = ["AAC_BITRATE", "AAC_FRAME", "AUDIO_RATE", "X264_CRF", "X264_PRESET", "encode_video", "mux",
+           "video_duration"]
+
+VIDEO_CODEC = "libx264"
+PIXEL_FORMAT = "yuv420p"
+# bench/video_render.py, 8 s of 1280x720 animatic on 2 cores: see docs in the bench for the figures.
+X264_PRESET = "veryfast"
+X264_CRF = 20  # visually clean on flat colour and text; the animatic compresses to well under 1 Mbit/s
+AUDIO_RATE = MIX_RATE  # Hz: Seedance's track is 48 kHz stereo
+AAC_FRAME = 1024  # samples per AAC-LC frame
+AAC_BITRATE = 192_000  # bits/s for stereo: transparent for dialogue and mixes
+AUDIO_AHEAD = 0.5  # seconds of audio muxed ahead of the video, for interleaving
+PREFETCH = 3  # frames drawn ahead of the encoder
+MP4_OPTIONS = {"movflags": "+faststart"}  # index first: browsers play before the download ends
+
+T = TypeVar("T")
+
+
+def encode_video(frames: Iterable[npt.NDArray[np.uint8]], fmt: VideoFormat, path: Path,
+                 cancelled: Callable[[], bool]) -> None:
+    """Encode exactly ``fmt.frames`` RGB frames to an H.264 MP4 at ``path`` (removed again on any error)."""
+    try:
+        with av.open(str(path), "w", format="mp4", options=_mp4_options(fmt.fps)) as out:
+            stream = out.add_stream(VIDEO_CODEC, rate=fmt.fps, options={"preset": X264_PRESET, "crf": str(X264_CRF)})
+            assert isinstance(stream, av.VideoStream)
+            stream.width, stream.height, stream.pix_fmt = fmt.width, fmt.height, PIXEL_FORMAT
+            stream.time_base = Fraction(1, fmt.fps)
+            cc = stream.codec_context
+            cc.colorspace, cc.color_range = Colorspace.ITU709, ColorRange.MPEG
+            cc.color_primaries, cc.color_trc = ColorPrimaries.BT709, ColorTrc.BT709
+            count = 0
+            reformatter = VideoReformatter()
+            for rgb in _prefetch(frames, PREFETCH):
+                if cancelled():
+                    raise Cancelled()
+                _check_frame(rgb, fmt, count)
+                frame = reformatter.reformat(av.VideoFrame.from_ndarray(rgb, format="rgb24"), format=PIXEL_FORMAT,
+                                             dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG)
+                frame.pts, frame.time_base = count, stream.time_base
+                out.mux(stream.encode(frame))
+                count += 1
+            if count != fmt.frames:
+                raise AppFailed(f"video renderer yielded {count} frames; the format asks for {fmt.frames}")
+            out.mux(stream.encode(None))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _check_frame(rgb: npt.NDArray[np.uint8], fmt: VideoFormat, index: int) -> None:
+    if index >= fmt.frames:
+        raise AppFailed(f"video renderer yielded more than the {fmt.frames} frames the format asks for")
+    if rgb.shape != (fmt.height, fmt.width, 3) or rgb.dtype != np.uint8:
+        raise AppFailed(f"video renderer frame {index} is {rgb.shape} {rgb.dtype}; "
+                        f"expected ({fmt.height}, {fmt.width}, 3) uint8")
+
+
+def _prefetch(items: Iterable[T], depth: int) -> Iterator[T]:
+    """``items`` produced in a helper thread up to ``depth`` ahead; its exceptions re-raised here."""
+    done = object()
+    slots: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def produce() -> None:
+        iterator = iter(items)
+        try:
+            for item in iterator:
+                while not stop.is_set():
+                    try:
+                        slots.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    break
+            slots.put(done)
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, which raises it
+            slots.put(e)
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=produce, name="video-frames", daemon=True)
+    worker.start()
+    try:
+        while (item := slots.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a producer waiting on a full queue
+            try:
+                slots.get_nowait()
+            except queue.Empty:
+                worker.join(0.05)
+
+
+def video_duration(path: Path) -> Fraction:
+    """The first video stream's duration in seconds, from its packets' timestamps (no decoding)."""
+    with av.open(str(path)) as src:
+        stream = src.streams.video[0]
+        first, last = None, None
+        for packet in src.demux(stream):
+            if packet.pts is None:
+                continue
+            first = packet.pts if first is None else min(first, packet.pts)
+            last = max(last or 0, packet.pts + (packet.duration or 0))
+        if first is None or last is None or stream.time_base is None:
+            raise InvalidInput(f"video: {path.name} holds no timed video packets", field="video", value=path.name)
+        return (last - first) * stream.time_base
+
+
+def _audio_samples(audio: AudioBuffer, duration: Fraction) -> npt.NDArray[np.float32]:
+    """``audio`` at 48 kHz stereo, exactly ``round(duration x 48000)`` samples, planar (channels, samples)."""
+    target = round(duration * AUDIO_RATE)
+    buf = to_channels(resample(audio, AUDIO_RATE), STEREO)
+    samples = buf.samples[:target]
+    if samples.shape[0] < target:
+        samples = np.pad(samples, ((0, target - samples.shape[0]), (0, 0)))
+    return np.ascontiguousarray(samples.T, dtype=np.float32)
+
+
+def _audio_frames(planar: npt.NDArray[np.float32]) -> Iterator[av.AudioFrame]:
+    chunk = AAC_FRAME * 16
+    for start in range(0, planar.shape[1], chunk):
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar[:, start:start + chunk]), format="fltp",
+                                           layout="stereo")
+        frame.sample_rate, frame.pts, frame.time_base = AUDIO_RATE, start, Fraction(1, AUDIO_RATE)
+        yield frame
+
+
+def _mp4_options(fps: int) -> dict[str, str]:
+    """Tracks timed in 1/fps and 1/48000 s, edit lists in units both divide.
+
+    The mp4 muxer's movie timescale defaults to 1/1000 s, and edit lists are written in it: measured
+    here, 106,000 samples of AAC (2.2083 s, 53 frames at 24 fps) then read back as 105,984.
+    """
+    return {**MP4_OPTIONS, "video_track_timescale": str(fps), "movie_timescale": str(math.lcm(fps, AUDIO_RATE))}
+
+
+def mux(video_path: Path, audio: AudioBuffer | None, out_path: Path) -> None:
+    """``video_path``'s picture (copied, not re-encoded) with ``audio`` as AAC cut to its length, or silent."""
+    duration = video_duration(video_path)
+    try:
+        with av.open(str(video_path)) as src:
+            vin = src.streams.video[0]
+            time_base = vin.time_base or Fraction(1, AUDIO_RATE)  # demuxed streams always have one
+            options = _mp4_options(time_base.denominator) if time_base.numerator == 1 else MP4_OPTIONS
+            with av.open(str(out_path), "w", format="mp4", options=options) as out:
+                _copy_with_audio(src, vin, out, time_base, audio, duration)
+    except BaseException:
+        out_path.unlink(missing_ok=True)
+        raise
+
+
+def _copy_with_audio(src: InputContainer, vin: av.VideoStream, out: OutputContainer, time_base: Fraction,
+                     audio: AudioBuffer | None, duration: Fraction) -> None:
+    """Video packets copied in order, with audio encoded just ahead of them so the file interleaves."""
+    vout = out.add_stream_from_template(vin)
+    vout.time_base = time_base
+    aout: av.AudioStream | None = None
+    pending: Iterator[av.AudioFrame] = iter(())
+    if audio is not None:
+        aout = out.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
+        aout.bit_rate = AAC_BITRATE
+        pending = _audio_frames(_audio_samples(audio, duration))
+    audio_until = 0.0
+    for packet in src.demux(vin):
+        if packet.pts is None or packet.dts is None:
+            continue
+        while aout is not None and audio_until < float(packet.dts * time_base) + AUDIO_AHEAD:
+            frame = next(pending, None)
+            if frame is None:
+                break
+            out.mux(aout.encode(frame))
+            audio_until = ((frame.pts or 0) + frame.samples) / AUDIO_RATE
+        packet.stream = vout
+        out.mux(packet)
+    if aout is not None:
+        for frame in pending:
+            out.mux(aout.encode(frame))
+        out.mux(aout.encode(None))
