@@ -53,7 +53,9 @@ def render_and_hear(client: fal_client.SyncClient, recognizer: Recognizer, promp
     audio = decode(data, AudioFormat.WAV)
     language = "zh" if _is_mandarin(prompt) else "en"
     heard = recognizer.transcribe(audio.mono(), audio.rate, language)
-    logs = [line["message"] for line in handle.status(with_logs=True).logs]
+    status = handle.status(with_logs=True)
+    assert isinstance(status, fal_client.Completed)
+    logs = [line["message"] for line in status.logs or []]
     return result, heard, logs
 
 
