@@ -46,8 +46,8 @@ class Grammar:
     opener: re.Pattern[str]  # must capture the verb as group "verb"
     verbs: tuple[tuple[re.Pattern[str], float], ...]  # how strongly the verb means "make content"
     objects: tuple[tuple[re.Pattern[str], float], ...]  # what the object starts with, and its weight
-    blocked: re.Pattern[str]  # an object that cannot be something to make
     signs: tuple[Sign, ...]
+    blocked: re.Pattern[str] | None = None  # an object that cannot be something to make
     indirect: re.Pattern[str] | None = None  # skipped before the object: "me" in "tell me a story"
     final: bool = False  # the request closes the sentence (Japanese): the object comes before the verb
 
@@ -208,7 +208,6 @@ JAPANESE = Grammar(
            (_p(r"書いて|作って|演じて|語って|録音して"), 1.0),
            (_p(r".*"), WEAK)),
     objects=((_p(r".*[をが]$"), 0.5),),
-    blocked=_p(r"$^"),  # never: the object precedes the verb and is scored by its traits
     signs=(
         Sign("participants", _p(r"二人|三人|[二三四五]人の|同士|の間|と.{1,12}?の.{0,6}?(?:会話|対話|やりとり|やり取り|口論|けんか|喧嘩)"),
              1.0),
@@ -230,8 +229,7 @@ JAPANESE = Grammar(
 def _excerpt(prompt: str, grammar: Grammar, start: int) -> str:
     text = " ".join(prompt.split())
     if grammar.final:
-        body = text[:start].rstrip()
-        return f"closes with '...{text[max(0, start - EXCERPT_CHARS):].rstrip()}'" if body else ""
+        return f"closes with '...{' '.join(prompt[max(0, start - EXCERPT_CHARS):].split())}'"
     if " " in text.strip():
         words = text.split()
         return f"opens with '{' '.join(words[:EXCERPT_WORDS])}{' ...' if len(words) > EXCERPT_WORDS else ''}'"
@@ -244,7 +242,7 @@ def _object(rest: str, grammar: Grammar) -> float:
 
 def _read(prompt: str, grammar: Grammar) -> Reading | None:
     m = grammar.opener.search(prompt)
-    if not m or not prompt[:m.start()].strip() and grammar.final:
+    if not m or (grammar.final and not prompt[:m.start()].strip()):
         return None
     verb = (m.group("verb") or m.groupdict().get("desire") or "").lower()
     strength = next(w for pattern, w in grammar.verbs if pattern.fullmatch(verb)) if m.group("verb") else WEAK
@@ -252,8 +250,8 @@ def _read(prompt: str, grammar: Grammar) -> Reading | None:
     opener = _excerpt(prompt, grammar, m.start())
     skip = grammar.indirect.match(rest) if grammar.indirect else None
     rest = rest[skip.end():].lstrip() if skip else rest
-    first = grammar.blocked.match(rest)
-    if first and not grammar.final:
+    first = grammar.blocked.match(rest) if grammar.blocked else None
+    if first:
         word = rest[:max(first.end(), 1)]
         return Reading(opener, blocked=f"what follows ('{word}') is not something to make")
     if not rest:
