@@ -31,8 +31,9 @@ __all__ = ["Engines", "Services", "build", "builtin_apps"]
 def builtin_apps() -> list[App]:
     """The apps soundstage ships."""
     from soundstage.apps.seed_audio.app import seed_audio_app
+    from soundstage.apps.seedance.app import seedance_apps
 
-    return [seed_audio_app()]
+    return [seed_audio_app(), *seedance_apps()]
 
 
 class Engines:
