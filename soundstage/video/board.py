@@ -161,7 +161,7 @@ def cover(still: Still, size: tuple[int, int]) -> Image.Image:
     image = Image.fromarray(still.rgb, "RGB")
     sw, sh = image.size
     scale = max(size[0] / sw, size[1] / sh)
-    cw, ch = size[0] / scale, size[1] / scale
+    cw, ch = min(sw, size[0] / scale), min(sh, size[1] / scale)  # min: rounding must not reach past the edge
     box = ((sw - cw) / 2, (sh - ch) / 2, (sw + cw) / 2, (sh + ch) / 2)
     return image.resize(size, Image.Resampling.LANCZOS, box=box)
 
