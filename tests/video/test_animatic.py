@@ -191,3 +191,21 @@ def test_look_frames_saved_for_review() -> None:
         if i in (0, 20, 47):
             Image.fromarray(frame).save(ARTIFACTS / f"animatic_text_{i:03d}.png")
     assert (ARTIFACTS / "animatic_text_020.png").stat().st_size > 10_000
+
+
+def test_look_image_and_reference_frames_saved_for_review(tmp_path: Path) -> None:
+    fmt = VideoFormat(1280, 720, 24, 24)
+    y, x = np.mgrid[0:540, 0:960]
+    photo = np.stack([(x * 255 // 960), (y * 255 // 540), np.full_like(x, 120)], axis=2).astype(np.uint8)
+    maya = Character("Maya", "woman", (214, 120, 90), (Viseme(0.2, 0.8, "oh"),))
+    base = text_plan(fmt, CameraMove.PAN_RIGHT, (maya,), (Caption("镜头推进 — the kitchen at dawn", 0.0, 1.0),),
+                     "镜头缓缓推进，厨师在厨房里摆盘 (a chef plates a dish)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    image = render(replace(base, images=(Still(photo),), end_image=solid((30, 30, 200), 640, 480)))
+    Image.fromarray(image[12]).save(ARTIFACTS / "animatic_image_012.png")
+    clip = write_clip(tmp_path / "ref.mp4", frames=24, size=(320, 240))
+    reference = render(replace(base, images=(Still(photo),), footage=(Footage(clip),)))
+    Image.fromarray(reference[20]).save(ARTIFACTS / "animatic_reference_020.png")
+    text = render(base)
+    Image.fromarray(text[12]).save(ARTIFACTS / "animatic_cjk_012.png")
+    assert len(image) == len(reference) == len(text) == fmt.frames
