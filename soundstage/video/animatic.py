@@ -33,7 +33,7 @@ from soundstage.video.renderer import Frame
 __all__ = ["CROSSFADE", "AnimaticRenderer"]
 
 CROSSFADE = 0.25  # of the shot: image-to-video dissolves to the end image over its last quarter
-RESAMPLE = Image.Resampling.BILINEAR  # panel -> frame is a 1.0-1.2x reduction: bilinear has no aliasing there
+RESAMPLE = Image.Resampling.BILINEAR  # Pillow widens the kernel when reducing: no aliasing at 1.0-1.2x
 
 Picture = tuple[Image.Image, list[ScreenMouth]]  # a frame-size RGB image to draw on, and its mouths
 
@@ -48,12 +48,15 @@ class AnimaticRenderer:
         overlay = Overlay.build(plan, self.fonts)
         pictures = {ShotKind.TEXT: self._text, ShotKind.IMAGE: self._image,
                     ShotKind.REFERENCE: self._reference}[plan.kind](plan)
-        for index in range(plan.format.frames):
-            if cancelled():
-                raise Cancelled()
-            image, mouths = next(pictures)
-            overlay.draw(image, index, mouths or overlay.screen_badge_mouths())
-            yield np.asarray(image)
+        try:
+            for index in range(plan.format.frames):
+                if cancelled():
+                    raise Cancelled()
+                image, mouths = next(pictures)
+                overlay.draw(image, index, mouths or overlay.screen_badge_mouths())
+                yield np.asarray(image)
+        finally:
+            pictures.close()  # closes a footage file being decoded
 
     def _text(self, plan: PicturePlan) -> Iterator[Picture]:
         fmt = plan.format
@@ -67,12 +70,10 @@ class AnimaticRenderer:
         start = cover(plan.images[0], panel)
         end = cover(plan.end_image, panel) if plan.end_image is not None else None
         fade_from = fmt.frames - max(1, round(fmt.frames * CROSSFADE))
-        camera = Camera(plan.camera, panel)
         for index, (image, box) in enumerate(_moving(start, plan.camera, size, fmt.frames)):
             if end is not None and index >= fade_from:
                 alpha = (index - fade_from + 1) / (fmt.frames - fade_from)
-                image = Image.blend(image, end.resize(size, RESAMPLE, box=camera.box(_progress(index, fmt.frames))),
-                                    alpha)
+                image = Image.blend(image, end.resize(size, RESAMPLE, box=box), alpha)
             yield image, []
 
     def _reference(self, plan: PicturePlan) -> Iterator[Picture]:

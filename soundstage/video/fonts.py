@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-__all__ = ["CJK_FONT_PATHS", "CJK_NOTE", "LATIN_FONT_PATHS", "Fonts", "find_font", "is_cjk", "wrap"]
+__all__ = ["CJK_FONT_PATHS", "CJK_NOTE", "LATIN_FONT_PATHS", "Fonts", "find_cjk_font", "find_font", "is_cjk", "wrap"]
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,27 @@ def is_cjk(text: str) -> bool:
     return bool(_CJK.search(text))
 
 
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+CJK_FONT_NAMES = ("*CJK*.tt[cf]", "*CJK*.otf", "SourceHan*", "wqy-*.tt[cf]", "*DroidSansFallback*", "ukai.ttc",
+                  "uming.ttc")
+
+
 def find_font(paths: tuple[str, ...]) -> Path | None:
     return next((Path(p) for p in paths if Path(p).is_file()), None)
+
+
+def find_cjk_font() -> Path | None:
+    """A known CJK font path, else any font file in the usual font folders named like a CJK family."""
+    found = find_font(CJK_FONT_PATHS)
+    if found:
+        return found
+    for folder in (Path(d).expanduser() for d in FONT_DIRS):
+        if folder.is_dir():
+            for pattern in CJK_FONT_NAMES:
+                match = next(iter(sorted(folder.rglob(pattern))), None)
+                if match is not None:
+                    return match
+    return None
 
 
 @dataclass
@@ -58,7 +77,7 @@ class Fonts:
 
     latin: Path | None = field(default_factory=lambda: find_font(LATIN_FONT_PATHS))
     latin_bold: Path | None = field(default_factory=lambda: find_font(LATIN_BOLD_PATHS))
-    cjk: Path | None = field(default_factory=lambda: find_font(CJK_FONT_PATHS))
+    cjk: Path | None = field(default_factory=find_cjk_font)
     _cache: dict[tuple[str, int], FreeType] = field(default_factory=dict, repr=False)
 
     def face(self, size: int, *, bold: bool = False, cjk: bool = False) -> FreeType:
@@ -75,7 +94,7 @@ class Fonts:
         """``text`` as it can be drawn, and whether CJK characters had to be left out."""
         if not is_cjk(text) or self.cjk:
             return text, False
-        log.warning("no CJK font found (looked in %d places); drawing the Latin part only", len(CJK_FONT_PATHS))
+        log.warning("no CJK font found (looked in %s); drawing the Latin part only", ", ".join(FONT_DIRS))
         latin = re.sub(r"\s+", " ", _CJK.sub(" ", text)).strip()
         return latin, True
 

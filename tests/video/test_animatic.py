@@ -120,6 +120,17 @@ def test_mouth_opens_on_open_visemes_at_the_right_frames() -> None:
     assert 0.45 * 180 < y < 0.75 * 180 and abs(xs.mean() - 160) < 3  # on the card's head, centre stage
 
 
+@pytest.mark.parametrize("onset", [0.5, 0.51, 0.52, 0.53, 0.54])
+def test_mouth_opens_inside_the_atsc_sync_window(onset: float) -> None:
+    """ATSC IS-191: sound at most 15 ms before the picture, at most 45 ms after it."""
+    fmt = VideoFormat(320, 180, 24, 24)
+    maya = Character("Maya", "woman", (210, 120, 90), (Viseme(onset, onset + 0.3, "aa"),))
+    frames = render(text_plan(fmt, characters=(maya,)))
+    first_open = next(i for i, f in enumerate(frames) if changed(frames[0], f).any())
+    picture_late_ms = (first_open / fmt.fps - onset) * 1000  # > 0: the sound leads the picture
+    assert -45 <= picture_late_ms <= 15
+
+
 def test_captions_are_drawn_exactly_while_active() -> None:
     frames = render(text_plan(captions=(Caption("Service is on.", 0.5, 1.0, "Maya"),)))
     bottom = [bool(changed(frames[0], f)[-40:].any()) for f in frames]
