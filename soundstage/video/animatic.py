@@ -14,7 +14,7 @@ for a static camera), a paste of the captions and a few ellipses. Deterministic:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import av
@@ -36,6 +36,7 @@ CROSSFADE = 0.25  # of the shot: image-to-video dissolves to the end image over 
 RESAMPLE = Image.Resampling.BILINEAR  # Pillow widens the kernel when reducing: no aliasing at 1.0-1.2x
 
 Picture = tuple[Image.Image, list[ScreenMouth]]  # a frame-size RGB image to draw on, and its mouths
+Pictures = Generator[Picture, None, None]
 
 
 class AnimaticRenderer:
@@ -58,13 +59,13 @@ class AnimaticRenderer:
         finally:
             pictures.close()  # closes a footage file being decoded
 
-    def _text(self, plan: PicturePlan) -> Iterator[Picture]:
+    def _text(self, plan: PicturePlan) -> Pictures:
         fmt = plan.format
         board = draw_board(plan, self.fonts, panel_size(fmt.width, fmt.height))
         for image, box in _moving(board.panel, plan.camera, (fmt.width, fmt.height), fmt.frames):
             yield image, _mouths_on_screen(board, box, fmt.width)
 
-    def _image(self, plan: PicturePlan) -> Iterator[Picture]:
+    def _image(self, plan: PicturePlan) -> Pictures:
         fmt = plan.format
         size, panel = (fmt.width, fmt.height), panel_size(fmt.width, fmt.height)
         start = cover(plan.images[0], panel)
@@ -76,7 +77,7 @@ class AnimaticRenderer:
                 image = Image.blend(image, end.resize(size, RESAMPLE, box=box), alpha)
             yield image, []
 
-    def _reference(self, plan: PicturePlan) -> Iterator[Picture]:
+    def _reference(self, plan: PicturePlan) -> Pictures:
         fmt = plan.format
         size, panel = (fmt.width, fmt.height), panel_size(fmt.width, fmt.height)
         ground = backdrop(panel, plan.palette[0], plan.palette[1])
