@@ -21,6 +21,8 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "SoundstageError",
+    "StorageUnavailable",
+    "StoreUnavailable",
     "Unauthorized",
     "UnsafeURL",
 ]
@@ -130,3 +132,17 @@ class ConfigError(SoundstageError):
 
     status = 500
     error_type = "config_error"
+
+
+class StoreUnavailable(SoundstageError):
+    """The job store (a network database) cannot be reached; the request may be tried again."""
+
+    status = 503
+    error_type = "store_unavailable"
+
+
+class StorageUnavailable(SoundstageError):
+    """The object store cannot be reached; nothing was stored, so no result points at a missing file."""
+
+    status = 503
+    error_type = "storage_unavailable"

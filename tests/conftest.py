@@ -8,6 +8,8 @@ import pytest
 from tests.support.recognizer import Recognizer
 from tests.support.server import Server
 
+pytest_plugins = ["tests.support.backends"]  # pg_server, pg_url, s3_endpoint, s3_bucket
+
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:

@@ -6,7 +6,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Claim", "Delivery", "Job", "JobError", "JobState", "LogLine", "NewJob", "Priority"]
+__all__ = ["AppStats", "Claim", "Delivery", "Job", "JobError", "JobState", "LogLine", "NewJob", "Priority",
+           "StoreStats", "WorkerBeat"]
 
 JSON = Any
 
@@ -101,3 +102,27 @@ class Delivery:
     url: str
     attempts: int
     next_at: float
+
+
+@dataclass(frozen=True)
+class AppStats:
+    """One app's jobs, for ``/metrics``: how many are in each state, and run time of the finished ones."""
+
+    app_id: str
+    states: tuple[tuple[JobState, int], ...]
+    runs: int  # finished jobs with a measured run time
+    run_seconds: float  # their total run time
+
+
+@dataclass(frozen=True)
+class WorkerBeat:
+    id: str
+    apps: tuple[str, ...]
+    started_at: float
+    last_seen: float  # unix seconds of its last heartbeat
+
+
+@dataclass(frozen=True)
+class StoreStats:
+    apps: tuple[AppStats, ...]
+    workers: tuple[WorkerBeat, ...]

@@ -11,10 +11,22 @@ from pathlib import Path
 from typing import Any
 
 from soundstage.errors import AlreadyCompleted, NotFound
-from soundstage.jobs.models import Claim, Delivery, Job, JobError, JobState, LogLine, NewJob, Priority
+from soundstage.jobs.models import (
+    AppStats,
+    Claim,
+    Delivery,
+    Job,
+    JobError,
+    JobState,
+    LogLine,
+    NewJob,
+    Priority,
+    StoreStats,
+    WorkerBeat,
+)
 from soundstage.sqlitedb import Database
 
-__all__ = ["CANCELLED_ERROR", "START_TIMEOUT_ERROR", "WORKER_DIED_ERROR", "SQLiteJobStore"]
+__all__ = ["CANCELLED_ERROR", "START_TIMEOUT_ERROR", "WORKER_DIED_ERROR", "SQLiteJobStore", "app_stats"]
 
 CANCELLED_ERROR = JobError(status=499, message="Request cancelled", error_type="cancelled")
 START_TIMEOUT_ERROR = JobError(status=504, message="Request timed out before it started",
@@ -65,6 +77,9 @@ CREATE TABLE IF NOT EXISTS deliveries (
   next_at REAL NOT NULL, done INTEGER NOT NULL DEFAULT 0, last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(next_at) WHERE done = 0;
+CREATE TABLE IF NOT EXISTS workers (
+  id TEXT PRIMARY KEY, apps TEXT NOT NULL, started_at REAL NOT NULL, last_seen REAL NOT NULL
+);
 """
 
 
@@ -286,3 +301,37 @@ class SQLiteJobStore:
                 "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_at = coalesce(?, next_at),"
                 " done = CASE WHEN ? IS NULL THEN 2 ELSE 0 END WHERE job_id = ?",
                 (error, next_at, next_at, job_id))
+
+    # -- Telemetry ---------------------------------------------------------------------------
+    def heartbeat(self, worker_id: str, apps: Sequence[str]) -> None:
+        now = time.time()
+        with self.db.write() as db:
+            db.execute("INSERT INTO workers (id, apps, started_at, last_seen) VALUES (?,?,?,?)"
+                       " ON CONFLICT (id) DO UPDATE SET last_seen = excluded.last_seen, apps = excluded.apps",
+                       (worker_id, ",".join(apps), now, now))
+
+    def forget_worker(self, worker_id: str) -> None:
+        with self.db.write() as db:
+            db.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
+
+    def stats(self) -> StoreStats:
+        rows = self.db.query(
+            "SELECT app_id, state, count(*) AS n, count(inference_time) AS runs,"
+            " coalesce(sum(inference_time), 0) AS seconds FROM jobs GROUP BY app_id, state ORDER BY app_id, state")
+        workers = self.db.query("SELECT * FROM workers ORDER BY id")
+        return StoreStats(apps=app_stats([dict(r) for r in rows]), workers=tuple(
+            WorkerBeat(w["id"], tuple(filter(None, w["apps"].split(","))), w["started_at"], w["last_seen"])
+            for w in workers))
+
+    def ping(self) -> None:
+        self.db.one("SELECT 1")
+
+
+def app_stats(rows: Sequence[Mapping[str, Any]]) -> tuple[AppStats, ...]:
+    """Rows of (app_id, state, n, runs, seconds) grouped into one AppStats per app."""
+    out: dict[str, AppStats] = {}
+    for r in rows:
+        prev = out.get(r["app_id"]) or AppStats(r["app_id"], (), 0, 0.0)
+        out[r["app_id"]] = AppStats(r["app_id"], (*prev.states, (JobState(r["state"]), int(r["n"]))),
+                                    prev.runs + int(r["runs"]), prev.run_seconds + float(r["seconds"]))
+    return tuple(out.values())

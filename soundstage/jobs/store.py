@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from soundstage.jobs.models import Claim, Delivery, Job, JobError, LogLine, NewJob
+from soundstage.jobs.models import Claim, Delivery, Job, JobError, LogLine, NewJob, StoreStats
 
-__all__ = ["JobStore", "Outbox", "Submissions", "WorkQueue"]
+__all__ = ["JobStore", "Outbox", "Submissions", "Telemetry", "WorkQueue"]
 
 
 class Submissions(Protocol):
@@ -75,7 +75,21 @@ class Outbox(Protocol):
         ...
 
 
-class JobStore(Submissions, WorkQueue, Outbox, Protocol):
+class Telemetry(Protocol):
+    """Health and metrics: worker heartbeats and counts, read by ``/ready`` and ``/metrics``."""
+
+    def heartbeat(self, worker_id: str, apps: Sequence[str]) -> None:
+        """Record that a worker serving ``apps`` is alive (its first call also records its start)."""
+        ...
+
+    def forget_worker(self, worker_id: str) -> None: ...
+    def stats(self) -> StoreStats: ...
+    def ping(self) -> None:
+        """Raise (``StoreUnavailable`` for a network store) unless the store answers."""
+        ...
+
+
+class JobStore(Submissions, WorkQueue, Outbox, Telemetry, Protocol):
     """One database behind all three seams."""
 
     def close(self) -> None: ...

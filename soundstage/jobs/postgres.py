@@ -1,0 +1,297 @@
+"""The scale-out job store: PostgreSQL shared by an API tier and workers on many machines.
+
+Claims take the next job with ``FOR UPDATE SKIP LOCKED``, so workers never wait on each other's row
+locks; apps with a concurrency limit also take a transaction-scoped advisory lock, so two claims cannot
+both see room under the limit. Times come from the database's clock (``clock_timestamp()``), so clock
+skew between machines cannot expire a lease early. Two notification channels carry wake-ups:
+``QUEUED_CHANNEL`` (a job became claimable: idle workers) and ``CHANGED_CHANNEL`` (a job's status, logs
+or events changed, payload its id: status streams and waiting ``/run`` calls).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from psycopg import Connection
+from psycopg.types.json import Json
+
+from soundstage.errors import AlreadyCompleted, NotFound
+from soundstage.jobs.models import (
+    Claim,
+    Delivery,
+    Job,
+    JobError,
+    JobState,
+    LogLine,
+    NewJob,
+    Priority,
+    StoreStats,
+    WorkerBeat,
+)
+from soundstage.jobs.sqlite import (
+    CANCELLED_ERROR,
+    DELIVERY_LEASE_SECONDS,
+    START_TIMEOUT_ERROR,
+    WORKER_DIED_ERROR,
+    app_stats,
+)
+from soundstage.pgdb import PgDatabase
+
+__all__ = ["CHANGED_CHANNEL", "QUEUED_CHANNEL", "PostgresJobStore"]
+
+QUEUED_CHANNEL = "soundstage_queued"
+CHANGED_CHANNEL = "soundstage_changed"
+NOW = "extract(epoch from clock_timestamp())"
+UNLIMITED = 1 << 30  # max_attempts for a graceful release: never fails the job
+
+
+def _error_json(error: JobError | None) -> str | None:
+    if error is None:
+        return None
+    return json.dumps({"status": error.status, "message": error.message, "error_type": error.error_type,
+                       "detail": error.detail})
+
+
+def _job(row: Mapping[str, Any]) -> Job:
+    return Job(
+        id=row["id"], owner=row["owner"], app_id=row["app_id"], endpoint_id=row["endpoint_id"],
+        state=JobState(row["state"]), priority=Priority(row["priority"]), input=row["input"],
+        created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
+        start_deadline=row["start_deadline"], attempts=row["attempts"], cancel_requested=row["cancel_requested"],
+        result=row["result"], error=None if row["error"] is None else JobError(**json.loads(row["error"])),
+        inference_time=row["inference_time"], progress=row["progress"], webhook_url=row["webhook_url"],
+        base_url=row["base_url"],
+    )
+
+
+def _changed(db: Connection[Any], job_id: str) -> None:
+    db.execute("SELECT pg_notify(%s, %s)", (CHANGED_CHANNEL, job_id))
+
+
+def _queued(db: Connection[Any]) -> None:
+    db.execute("SELECT pg_notify(%s, '')", (QUEUED_CHANNEL,))
+
+
+class PostgresJobStore:
+    """Satisfies ``JobStore``. Safe to share between threads (a connection pool); one per process."""
+
+    def __init__(self, db: PgDatabase) -> None:
+        self.db = db
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- Submissions -------------------------------------------------------------------------
+    def submit(self, job: NewJob) -> Job:
+        with self.db.transaction() as db:
+            row = db.execute(
+                "INSERT INTO jobs (id, owner, app_id, endpoint_id, state, priority, input, created_at,"
+                f" start_deadline, webhook_url, base_url) VALUES (%s,%s,%s,%s,'queued',%s,%s,{NOW},%s,%s,%s)"
+                " RETURNING *",
+                (str(uuid.uuid4()), job.owner, job.app_id, job.endpoint_id, int(job.priority), Json(job.input),
+                 job.start_deadline, job.webhook_url, job.base_url),
+            ).fetchone()
+            _queued(db)
+        assert row is not None
+        return _job(row)
+
+    def get(self, owner: str, job_id: str) -> Job:
+        row = self.db.one("SELECT * FROM jobs WHERE id = %s AND owner = %s", (job_id, owner))
+        if row is None:
+            raise NotFound(f"Request {job_id!r} not found")
+        return _job(row)
+
+    def queue_position(self, job: Job) -> int:
+        if job.state is not JobState.QUEUED:
+            return 0
+        row = self.db.one(
+            "SELECT count(*) AS n FROM jobs j, jobs me WHERE me.id = %s AND j.state = 'queued'"
+            " AND j.app_id = me.app_id AND (j.priority < me.priority OR (j.priority = me.priority AND j.seq < me.seq))",
+            (job.id,))
+        return int(row["n"]) if row else 0
+
+    def logs(self, job_id: str, after: int = 0) -> list[LogLine]:
+        rows = self.db.query("SELECT seq, message, level, ts FROM job_logs WHERE job_id = %s AND seq > %s"
+                             " ORDER BY seq", (job_id, after))
+        return [LogLine(r["seq"], r["message"], r["level"], r["ts"]) for r in rows]
+
+    def events(self, job_id: str, after: int = 0) -> list[tuple[int, Any]]:
+        rows = self.db.query("SELECT seq, data FROM job_events WHERE job_id = %s AND seq > %s ORDER BY seq",
+                             (job_id, after))
+        return [(r["seq"], r["data"]) for r in rows]
+
+    def cancel(self, owner: str, job_id: str) -> Job:
+        with self.db.transaction() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = %s AND owner = %s FOR UPDATE", (job_id, owner)).fetchone()
+            if row is None:
+                raise NotFound(f"Request {job_id!r} not found")
+            state = JobState(row["state"])
+            if state.finished:
+                raise AlreadyCompleted(f"Request {job_id!r} has already completed")
+            if state is JobState.QUEUED:
+                row = self._finish_row(db, job_id, JobState.CANCELLED, None, CANCELLED_ERROR, None)
+            else:
+                row = db.execute("UPDATE jobs SET cancel_requested = true WHERE id = %s RETURNING *",
+                                 (job_id,)).fetchone()
+                _changed(db, job_id)
+        assert row is not None
+        return _job(row)
+
+    # -- WorkQueue ---------------------------------------------------------------------------
+    def claim(self, worker_id: str, limits: Mapping[str, int | None], lease_seconds: float) -> Claim | None:
+        if not limits:
+            return None
+        apps, caps = list(limits), [lim for lim in limits.values()]
+        with self.db.transaction() as db:
+            for app in sorted(a for a, lim in limits.items() if lim is not None):
+                db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (app,))
+            row = db.execute(
+                "WITH allowed AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(app_id, lim)),"
+                " busy AS (SELECT app_id, count(*) AS n FROM jobs WHERE state = 'running'"
+                "          AND app_id = ANY(%s::text[]) GROUP BY app_id),"
+                " open_apps AS (SELECT a.app_id FROM allowed a LEFT JOIN busy b ON b.app_id = a.app_id"
+                "               WHERE a.lim IS NULL OR coalesce(b.n, 0) < a.lim),"
+                " pick AS (SELECT seq FROM jobs WHERE state = 'queued' AND app_id IN (SELECT app_id FROM open_apps)"
+                f"          AND (start_deadline IS NULL OR start_deadline > {NOW})"
+                "          ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                f" UPDATE jobs j SET state = 'running', lease_owner = %s, lease_expires = {NOW} + %s,"
+                f" started_at = coalesce(started_at, {NOW}), attempts = attempts + 1"
+                " FROM pick WHERE j.seq = pick.seq RETURNING j.*",
+                (apps, caps, apps, worker_id, lease_seconds),
+            ).fetchone()
+            if row is not None:
+                _changed(db, row["id"])
+        if row is None:
+            return None
+        return Claim(job=_job(row), worker_id=worker_id, lease_expires=row["lease_expires"])
+
+    def renew(self, claim: Claim, lease_seconds: float) -> bool | None:
+        row = self.db.one(
+            f"UPDATE jobs SET lease_expires = {NOW} + %s WHERE id = %s AND lease_owner = %s AND state = 'running'"
+            " RETURNING cancel_requested", (lease_seconds, claim.job.id, claim.worker_id))
+        return None if row is None else bool(row["cancel_requested"])
+
+    def record(self, claim: Claim, *, log: tuple[str, str] | None = None, progress: float | None = None,
+               event: Any = None) -> None:
+        job_id = claim.job.id
+        with self.db.transaction() as db:
+            # Bumping the counter row-locks the job, so concurrent records number their lines in turn.
+            counts = db.execute(
+                "UPDATE jobs SET log_count = log_count + %s, event_count = event_count + %s,"
+                " progress = coalesce(%s, progress) WHERE id = %s RETURNING log_count, event_count",
+                (int(log is not None), int(event is not None), progress, job_id)).fetchone()
+            if counts is None:
+                return
+            if log is not None:
+                db.execute(f"INSERT INTO job_logs (job_id, seq, message, level, ts) VALUES (%s, %s, %s, %s, {NOW})",
+                           (job_id, counts["log_count"], log[0], log[1]))
+            if event is not None:
+                db.execute("INSERT INTO job_events (job_id, seq, data) VALUES (%s, %s, %s)",
+                           (job_id, counts["event_count"], Json(event)))
+            _changed(db, job_id)
+
+    def finish(self, claim: Claim, result: Any = None, error: JobError | None = None,
+               inference_time: float | None = None) -> bool:
+        if error is None:
+            state = JobState.SUCCEEDED
+        else:
+            state = JobState.CANCELLED if error.error_type == CANCELLED_ERROR.error_type else JobState.FAILED
+        with self.db.transaction() as db:
+            held = db.execute("SELECT state FROM jobs WHERE id = %s AND lease_owner = %s FOR UPDATE",
+                              (claim.job.id, claim.worker_id)).fetchone()
+            if held is None:
+                return False
+            if held["state"] != JobState.RUNNING.value:
+                # Finished by this same lease already: a retry after a lost reply, not someone else's run.
+                return held["state"] == state.value
+            self._finish_row(db, claim.job.id, state, result, error, inference_time)
+        return True
+
+    def _finish_row(self, db: Connection[Any], job_id: str, state: JobState, result: Any, error: JobError | None,
+                    inference_time: float | None) -> dict[str, Any]:
+        # lease_owner is kept: it tells a retried ``finish`` of the same worker that its first try landed.
+        row = db.execute(
+            f"UPDATE jobs SET state = %s, result = %s, error = %s, inference_time = %s, finished_at = {NOW},"
+            " lease_expires = NULL WHERE id = %s RETURNING *",
+            (state.value, None if result is None else Json(result), _error_json(error), inference_time, job_id),
+        ).fetchone()
+        assert row is not None
+        if row["webhook_url"]:
+            db.execute("INSERT INTO deliveries (job_id, owner, url, next_at) VALUES (%s, %s, %s, %s)"
+                       " ON CONFLICT (job_id) DO NOTHING", (job_id, row["owner"], row["webhook_url"], row["finished_at"]))
+        _changed(db, job_id)
+        return row
+
+    def sweep(self, now: float, max_attempts: int) -> int:
+        """``now`` is ignored: the database's clock decides, the same for every machine."""
+        with self.db.transaction() as db:
+            late = db.execute(f"SELECT id FROM jobs WHERE state = 'queued' AND start_deadline <= {NOW}"
+                              " FOR UPDATE SKIP LOCKED").fetchall()
+            for row in late:
+                self._finish_row(db, row["id"], JobState.FAILED, None, START_TIMEOUT_ERROR, None)
+            lost = db.execute(f"SELECT id, attempts FROM jobs WHERE state = 'running' AND lease_expires < {NOW}"
+                              " FOR UPDATE SKIP LOCKED").fetchall()
+            return len(late) + self._requeue(db, lost, max_attempts)
+
+    def release_worker(self, worker_id: str, max_attempts: int | None = None) -> int:
+        with self.db.transaction() as db:
+            rows = db.execute("SELECT id, attempts FROM jobs WHERE state = 'running' AND lease_owner = %s"
+                              " FOR UPDATE", (worker_id,)).fetchall()
+            return self._requeue(db, rows, max_attempts or UNLIMITED)
+
+    def _requeue(self, db: Connection[Any], rows: Sequence[Mapping[str, Any]], max_attempts: int) -> int:
+        for row in rows:
+            if row["attempts"] >= max_attempts:
+                self._finish_row(db, row["id"], JobState.FAILED, None, WORKER_DIED_ERROR, None)
+            else:
+                db.execute("UPDATE jobs SET state = 'queued', lease_owner = NULL, lease_expires = NULL,"
+                           " progress = NULL WHERE id = %s", (row["id"],))
+                _changed(db, row["id"])
+        if rows:
+            _queued(db)
+        return len(rows)
+
+    # -- Outbox ------------------------------------------------------------------------------
+    def due(self, now: float, limit: int = 20) -> Sequence[Delivery]:
+        # Taking a delivery pushes its next_at out by a lease, so two API processes never send it twice.
+        rows = self.db.query(
+            "UPDATE deliveries SET next_at = %s WHERE job_id IN (SELECT job_id FROM deliveries"
+            " WHERE done = 0 AND next_at <= %s ORDER BY next_at LIMIT %s FOR UPDATE SKIP LOCKED) RETURNING *",
+            (now + DELIVERY_LEASE_SECONDS, now, limit))
+        return [Delivery(r["job_id"], r["owner"], r["url"], r["attempts"], r["next_at"]) for r in rows]
+
+    def delivered(self, job_id: str) -> None:
+        self.db.query("UPDATE deliveries SET done = 1, attempts = attempts + 1 WHERE job_id = %s RETURNING 1",
+                      (job_id,))
+
+    def retry_later(self, job_id: str, next_at: float | None, error: str) -> None:
+        self.db.query(
+            "UPDATE deliveries SET attempts = attempts + 1, last_error = %s, next_at = coalesce(%s, next_at),"
+            " done = CASE WHEN %s::double precision IS NULL THEN 2 ELSE 0 END WHERE job_id = %s RETURNING 1",
+            (error, next_at, next_at, job_id))
+
+    # -- Telemetry ---------------------------------------------------------------------------
+    def heartbeat(self, worker_id: str, apps: Sequence[str]) -> None:
+        self.db.query(
+            f"INSERT INTO workers (id, apps, started_at, last_seen) VALUES (%s, %s, {NOW}, {NOW})"
+            f" ON CONFLICT (id) DO UPDATE SET last_seen = {NOW}, apps = excluded.apps RETURNING 1",
+            (worker_id, ",".join(apps)))
+
+    def forget_worker(self, worker_id: str) -> None:
+        self.db.query("DELETE FROM workers WHERE id = %s RETURNING 1", (worker_id,))
+
+    def stats(self) -> StoreStats:
+        rows = self.db.query(
+            "SELECT app_id, state, count(*) AS n, count(inference_time) AS runs,"
+            " coalesce(sum(inference_time), 0) AS seconds FROM jobs GROUP BY app_id, state ORDER BY app_id, state")
+        workers = self.db.query("SELECT * FROM workers ORDER BY id")
+        return StoreStats(apps=app_stats(rows), workers=tuple(
+            WorkerBeat(w["id"], tuple(filter(None, w["apps"].split(","))), w["started_at"], w["last_seen"])
+            for w in workers))
+
+    def ping(self) -> None:
+        self.db.one("SELECT 1")
+
