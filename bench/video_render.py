@@ -73,13 +73,13 @@ def main() -> None:
     parser.add_argument("--preset", default=encode.X264_PRESET)
     parser.add_argument("--out", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
-    encode.X264_PRESET = args.preset
     args.out.mkdir(parents=True, exist_ok=True)
     shot, renderer = plan(args.seconds), AnimaticRenderer()
     picture, final = args.out / "animatic.mp4", args.out / "animatic_sound.mp4"
 
     render_only = timed(lambda: sum(1 for _ in renderer.render(shot, never)))
-    runs = [timed(lambda: encode.encode_video(renderer.render(shot, never), shot.format, picture, never))
+    runs = [timed(lambda: encode.encode_video(renderer.render(shot, never), shot.format, picture, never,
+                                             preset=args.preset))
             for _ in range(args.repeat)]
     muxed = timed(lambda: encode.mux(picture, soundtrack(args.seconds), final))
     info = probe_video(final, max_seconds=args.seconds + 1, max_pixels=1280 * 720)
