@@ -220,3 +220,13 @@ def test_look_image_and_reference_frames_saved_for_review(tmp_path: Path) -> Non
     text = render(base)
     Image.fromarray(text[12]).save(ARTIFACTS / "animatic_cjk_012.png")
     assert len(image) == len(reference) == len(text) == fmt.frames
+
+
+@pytest.mark.parametrize("height,width", [(1920, 1080), (1001, 333), (7, 3000), (3, 5)])
+def test_any_image_shape_fills_the_frame(height: int, width: int) -> None:
+    """Regression (commit 1293466): rounding in cover() reached past a portrait image's edge."""
+    rgb = np.full((height, width, 3), (30, 160, 60), np.uint8)
+    image = render(replace(text_plan(), images=(Still(rgb),), end_image=Still(rgb)))
+    assert len(image) == SMALL.frames and tuple(image[-1][100, 160]) == (30, 160, 60)  # cover-fit fills
+    reference = render(replace(text_plan(camera=CameraMove.PUSH_IN), images=(Still(rgb), Still(rgb))))
+    assert len(reference) == SMALL.frames  # letterboxed, however thin
