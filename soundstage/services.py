@@ -32,8 +32,9 @@ def builtin_apps() -> list[App]:
     """The apps soundstage ships."""
     from soundstage.apps.seed_audio.app import seed_audio_app
     from soundstage.apps.seedance.app import seedance_apps
+    from soundstage.apps.speech.app import speech_app
 
-    return [seed_audio_app(), *seedance_apps()]
+    return [seed_audio_app(), *seedance_apps(), speech_app()]
 
 
 class Engines:

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from soundstage.api import files, meta, queue, run, voices
+from soundstage.api import files, meta, queue, run
 from soundstage.api.origins import FileOrigin
 from soundstage.api.proxy import ProxyTargetMiddleware
 from soundstage.api.webhooks import Deliverer
@@ -67,8 +67,6 @@ def routes() -> list[Route]:
     return [
         Route("/health", meta.health),
         Route("/apps", meta.list_apps),
-        Route("/voices", voices.list_voices),
-        Route("/voices/{voice_id}/preview", voices.voice_preview),
         Route("/apps/{app_id:path}/openapi.json", meta.app_openapi),
         Route("/.well-known/jwks.json", meta.jwks),
         Route("/rest/.well-known/jwks.json", meta.jwks),
@@ -116,7 +114,7 @@ def create_app(services: Services, deliver_webhooks: bool = True) -> Starlette:
         await asyncio.gather(*tasks)
 
     app = Starlette(
-        routes=routes(),
+        routes=[*routes(), *(route for each in services.registry for route in each.routes)],
         middleware=[
             Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"],
                        expose_headers=EXPOSED, max_age=600),

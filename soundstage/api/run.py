@@ -61,14 +61,16 @@ def _final(job: Job) -> Response:
 async def _events(request: Request, job: Job) -> AsyncIterator[str]:
     """The app's emitted events as they come, then the final output (or an error event)."""
     store = services(request).store
-    seen = 0
+    seen, delay = 0, MIN_POLL
     while True:
-        for seq, event in store.events(job.id, seen):
+        fresh = store.events(job.id, seen)
+        for seq, event in fresh:
             seen = seq
             yield f"data: {json.dumps(event)}\n\n"
         if job.state.finished:
             break
-        await asyncio.sleep(MAX_POLL / 2)
+        delay = MIN_POLL if fresh else min(delay * 1.5, MAX_POLL / 2)  # streamed audio goes out within ms
+        await asyncio.sleep(delay)
         job = store.get(job.owner, job.id)
     for seq, event in store.events(job.id, seen):
         yield f"data: {json.dumps(event)}\n\n"

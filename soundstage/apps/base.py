@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel
+from starlette.routing import BaseRoute
 
 from soundstage.settings import Settings
 from soundstage.sound.lexicon import Lexicon
@@ -123,6 +124,10 @@ class App:
     admit: Admit | None = None
     """Submit-time checks that need more than the schema (e.g. fetching and probing reference clips);
     raises InvalidInput, and may return a rewritten input."""
+    routes: tuple[BaseRoute, ...] = ()
+    """HTTP routes the app adds to the API beside the queue (e.g. the speech side's ``/voices`` and
+    ``/v1/audio/speech``). They run in the API process: they submit jobs, never load models; handlers
+    reach the services through ``soundstage.api.edge``. Core routes win a clash."""
 
     @property
     def ids(self) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
-"""``GET /voices``: every voice the seed-audio app speaks in, with a preview clip per voice.
+"""``GET /voices``: every voice the apps speak in, with a preview clip per voice.
 
-A preview is rendered once by a worker (never in the API's event loop) as an ordinary seed-audio job
+A preview is rendered once by a worker (never in the API's event loop) as an ordinary speech job
 owned by the server itself, then served from storage: later requests redirect to the same file.
 """
 
@@ -20,7 +20,7 @@ from soundstage.speech.voices import CustomVoices, preview_text, resolve_voice, 
 __all__ = ["PREVIEW_OWNER", "list_voices", "voice_preview"]
 
 PREVIEW_OWNER = "system:previews"
-PREVIEW_APP = "bytedance/seed-audio-1.0"
+PREVIEW_APP = "soundstage/speech"
 PREVIEW_WAIT_SECONDS = 120.0
 POLL_SECONDS = 0.2
 
@@ -45,7 +45,7 @@ async def voice_preview(request: Request) -> Response:
     except NotFound:
         job = None
     if job is None or job.state in (JobState.FAILED, JobState.CANCELLED):
-        payload = {"prompt": preview_text(voice), "voice": voice.id, "mode": "text", "seed": 0}
+        payload = {"input": preview_text(voice), "voice": voice.id, "response_format": "mp3"}
         job = await to_thread.run_sync(svc.store.submit, NewJob(
             owner=PREVIEW_OWNER, app_id=PREVIEW_APP, endpoint_id=PREVIEW_APP, input=payload,
             priority=Priority.LOW, base_url=base_url(request)))
@@ -58,5 +58,6 @@ async def voice_preview(request: Request) -> Response:
         waited += POLL_SECONDS
         job = svc.store.get(PREVIEW_OWNER, job.id)
     if job.state is not JobState.SUCCEEDED:
-        raise AppFailed(f"the preview of {voice.id} is not ready: {job.error.message if job.error else job.state.value}")
+        why = job.error.message if job.error else job.state.value
+        raise AppFailed(f"the preview of {voice.id} is not ready: {why}")
     return RedirectResponse(job.result["audio"]["url"], status_code=302)
