@@ -18,6 +18,7 @@ import math
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import TypeVar
@@ -33,8 +34,8 @@ from soundstage.audio.resample import STEREO, resample, to_channels
 from soundstage.errors import AppFailed, Cancelled, InvalidInput
 from soundstage.video.plan import VideoFormat
 
-__all__ = ["AAC_BITRATE", "AAC_FRAME", "AUDIO_RATE", "X264_CRF", "X264_PRESET", "encode_video", "mux",
-           "video_duration"]
+__all__ = ["AAC_BITRATE", "AAC_FRAME", "AUDIO_RATE", "MATROSKA", "MP4", "QUICKTIME", "X264_CRF", "X264_PRESET",
+           "Container", "container_for", "encode_video", "mux", "video_duration"]
 
 VIDEO_CODEC = "libx264"
 PIXEL_FORMAT = "yuv420p"
@@ -139,17 +140,32 @@ def _prefetch(items: Iterable[T], depth: int) -> Iterator[T]:
 
 def video_duration(path: Path) -> Fraction:
     """The first video stream's duration in seconds, from its packets' timestamps (no decoding)."""
+    return _scan(path)[0]
+
+
+def _scan(path: Path) -> tuple[Fraction, bool]:
+    """(the duration, whether every timed packet has a decode time), reading packets only."""
     with av.open(str(path)) as src:
         stream = src.streams.video[0]
-        first, last = None, None
+        first, last, complete = None, None, True
         for packet in src.demux(stream):
             if packet.pts is None:
                 continue
+            complete = complete and packet.dts is not None
             first = packet.pts if first is None else min(first, packet.pts)
             last = max(last or 0, packet.pts + (packet.duration or 0))
         if first is None or last is None or stream.time_base is None:
             raise InvalidInput(f"video: {path.name} holds no timed video packets", field="video", value=path.name)
-        return (last - first) * stream.time_base
+        return (last - first) * stream.time_base, complete
+
+
+def _stream_duration(path: Path) -> Fraction:
+    """The video stream's duration as the container states it (edit list applied), else from packets."""
+    with av.open(str(path)) as src:
+        stream = src.streams.video[0]
+        if stream.duration is not None and stream.time_base is not None:
+            return stream.duration * stream.time_base
+    return video_duration(path)
 
 
 def _audio_samples(audio: AudioBuffer, duration: Fraction) -> npt.NDArray[np.float32]:
@@ -180,15 +196,63 @@ def _mp4_options(fps: int) -> dict[str, str]:
     return {**MP4_OPTIONS, "video_track_timescale": str(fps), "movie_timescale": str(math.lcm(fps, AUDIO_RATE))}
 
 
-def mux(video_path: Path, audio: AudioBuffer | None, out_path: Path) -> None:
-    """``video_path``'s picture (copied, not re-encoded) with ``audio`` as AAC cut to its length, or silent."""
-    duration = video_duration(video_path)
+@dataclass(frozen=True)
+class Container:
+    """An output container: the ffmpeg muxer, the file suffix and the content type."""
+
+    format: str
+    suffix: str
+    content_type: str
+
+
+MP4 = Container("mp4", ".mp4", "video/mp4")
+QUICKTIME = Container("mov", ".mov", "video/quicktime")
+MATROSKA = Container("matroska", ".mkv", "video/x-matroska")
+# Codecs the mp4 muxer refuses (measured with PyAV 18): ProRes goes in QuickTime, VP8 in Matroska.
+# Matroska has no edit lists and times in ms: there the audio matches the picture to the millisecond.
+NOT_IN_MP4 = {"prores": QUICKTIME, "vp8": MATROSKA}
+
+
+def container_for(video_path: Path) -> Container:
+    """MP4 when it can hold ``video_path``'s video codec as it is, else the container that can."""
+    with av.open(str(video_path)) as src:
+        codec = src.streams.video[0].codec_context.codec.canonical_name  # "av1", not its decoder's name
+    return NOT_IN_MP4.get(codec, MP4)
+
+
+def mux(video_path: Path, audio: AudioBuffer | None, out_path: Path, container: Container = MP4) -> None:
+    """``video_path``'s picture (copied, not re-encoded) with ``audio`` as AAC cut to its length, or silent.
+
+    Any video stream is copied as it is: H.264 from our encoder, or a user's file with rotation
+    metadata (the display matrix travels with the codec parameters), variable frame rate (timestamps
+    and time base kept), B-frames whose first packets have no decode time (Matroska: the muxer
+    derives it) or its own audio stream (not copied: ``audio`` replaces it).
+    """
+    duration, complete = _scan(video_path)
+    if container is MATROSKA or (complete and _stream_duration(video_path) == duration):
+        _mux_once(video_path, audio, out_path, container, duration)
+        return
+    # The track's length follows the decode times the muxer writes, which need not span the timestamps
+    # exactly: Matroska stores none for B-frames (the muxer derives them, measured a millisecond off),
+    # and an edit list may state another length. Copy the picture once, measure it, then add the audio.
+    staged = out_path.with_name(f".{out_path.stem}.picture{container.suffix}")
+    try:
+        _mux_once(video_path, None, staged, container, duration)
+        _mux_once(staged, audio, out_path, container, _stream_duration(staged))
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _mux_once(video_path: Path, audio: AudioBuffer | None, out_path: Path, container: Container,
+              duration: Fraction) -> None:
     try:
         with av.open(str(video_path)) as src:
             vin = src.streams.video[0]
             time_base = vin.time_base or Fraction(1, AUDIO_RATE)  # demuxed streams always have one
-            options = _mp4_options(time_base.denominator) if time_base.numerator == 1 else MP4_OPTIONS
-            with av.open(str(out_path), "w", format="mp4", options=options) as out:
+            options = {}
+            if container is not MATROSKA:
+                options = _mp4_options(time_base.denominator) if time_base.numerator == 1 else MP4_OPTIONS
+            with av.open(str(out_path), "w", format=container.format, options=options) as out:
                 _copy_with_audio(src, vin, out, time_base, audio, duration)
     except BaseException:
         out_path.unlink(missing_ok=True)
@@ -198,7 +262,8 @@ def mux(video_path: Path, audio: AudioBuffer | None, out_path: Path) -> None:
 def _copy_with_audio(src: InputContainer, vin: av.VideoStream, out: OutputContainer, time_base: Fraction,
                      audio: AudioBuffer | None, duration: Fraction) -> None:
     """Video packets copied in order, with audio encoded just ahead of them so the file interleaves."""
-    vout = out.add_stream_from_template(vin)
+    # opaque: the template's own codec, so no encoder of its name is needed (AV1 decodes with libdav1d)
+    vout = out.add_stream_from_template(vin, opaque=True)
     vout.time_base = time_base
     aout: av.AudioStream | None = None
     pending: Iterator[av.AudioFrame] = iter(())
@@ -208,9 +273,10 @@ def _copy_with_audio(src: InputContainer, vin: av.VideoStream, out: OutputContai
         pending = _audio_frames(_audio_samples(audio, duration))
     audio_until = 0.0
     for packet in src.demux(vin):
-        if packet.pts is None or packet.dts is None:
+        if packet.pts is None:  # nowhere to put it; a decode time alone is derived by the muxer
             continue
-        while aout is not None and audio_until < float(packet.dts * time_base) + AUDIO_AHEAD:
+        at = packet.dts if packet.dts is not None else packet.pts
+        while aout is not None and audio_until < float(at * time_base) + AUDIO_AHEAD:
             frame = next(pending, None)
             if frame is None:
                 break
