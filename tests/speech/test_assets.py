@@ -16,7 +16,7 @@ from soundstage.speech.assets import (
     VOICE_COUNT,
     AssetSource,
     KokoroAssets,
-    _check,
+    check_digest,
     fetch_kokoro_assets,
     find_kokoro_assets,
 )
@@ -68,4 +68,4 @@ def test_incomplete_local_source_is_an_asset_error_and_leaves_no_cache(tmp_path:
 
 def test_checksum_mismatch_names_both_digests() -> None:
     with pytest.raises(AssetError, match="abc.*does not match.*def"):
-        _check("abc", "def", "part")
+        check_digest("abc", "def", "part")
