@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import av
@@ -20,7 +21,7 @@ import numpy as np
 
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.audio.resample import resample
-from soundstage.errors import InvalidInput
+from soundstage.errors import Cancelled, InvalidInput
 
 __all__ = ["OPUS_RATES", "AudioFormat", "Encoded", "Probe", "decode", "encode", "probe"]
 
@@ -29,6 +30,18 @@ OPUS_DECODE_RATE = 48_000  # Hz, RFC 7845
 INT16_SCALE = 32767.0
 MP3_BITRATE = {1: 128_000, 2: 192_000}  # bits/s by channels: transparent for speech and mixes
 OPUS_BITRATE = {1: 48_000, 2: 96_000}
+BLOCK_SECONDS = 2.0  # audio handed to the encoder at a time: cancellation is seen between blocks (issue 9)
+
+CancelCheck = Callable[[], bool]
+
+
+def _never() -> bool:
+    return False
+
+
+def _check(cancelled: CancelCheck) -> None:
+    if cancelled():
+        raise Cancelled()
 
 
 class AudioFormat(enum.Enum):
@@ -68,40 +81,51 @@ def _layout(channels: int) -> str:
     return "mono" if channels == 1 else "stereo"
 
 
-def _encode_av(buf: AudioBuffer, container: str, codec: str, bit_rate: int | None) -> bytes:
+def _encode_av(buf: AudioBuffer, container: str, codec: str, bit_rate: int | None,
+               cancelled: CancelCheck = _never) -> bytes:
     out = io.BytesIO()
+    pcm = _int16(buf).reshape(1, -1)
+    block = round(BLOCK_SECONDS * buf.rate)
     with av.open(out, mode="w", format=container) as dst:
         stream = dst.add_stream(codec, rate=buf.rate, layout=_layout(buf.channels))
         assert isinstance(stream, av.AudioStream)
         if bit_rate:
             stream.bit_rate = bit_rate
-        frame = av.AudioFrame.from_ndarray(_int16(buf).reshape(1, -1), format="s16", layout=_layout(buf.channels))
-        frame.sample_rate = buf.rate
-        frame.pts = 0
-        for packet in stream.encode(frame):
-            dst.mux(packet)
+        for start in range(0, max(buf.frames, 1), block):  # packed s16: frames are interleaved runs
+            _check(cancelled)
+            part = pcm[:, start * buf.channels:(start + block) * buf.channels]
+            frame = av.AudioFrame.from_ndarray(part, format="s16", layout=_layout(buf.channels))
+            frame.sample_rate = buf.rate
+            frame.pts = start
+            for packet in stream.encode(frame):
+                dst.mux(packet)
         for packet in stream.encode(None):
             dst.mux(packet)
     return out.getvalue()
 
 
-def encode(buf: AudioBuffer, fmt: AudioFormat, rate: int) -> Encoded:
-    """``buf`` resampled to ``rate`` (Opus: see the module docstring) and encoded as ``fmt``."""
+def encode(buf: AudioBuffer, fmt: AudioFormat, rate: int, cancelled: CancelCheck = _never) -> Encoded:
+    """``buf`` resampled to ``rate`` (Opus: see the module docstring) and encoded as ``fmt``.
+
+    ``cancelled`` is polled between blocks of ``BLOCK_SECONDS``; ``Cancelled`` once it is true."""
     if fmt is AudioFormat.OGG_OPUS:
         buf = resample(buf, rate if rate in OPUS_RATES else OPUS_DECODE_RATE)
-        data = _encode_av(buf, "ogg", "libopus", OPUS_BITRATE[buf.channels])
+        data = _encode_av(buf, "ogg", "libopus", OPUS_BITRATE[buf.channels], cancelled)
         return Encoded(data, "audio/ogg; codecs=opus", fmt.extension)
     buf = resample(buf, rate)
+    _check(cancelled)
     if fmt is AudioFormat.PCM:
         _layout(buf.channels)
         return Encoded(_int16(buf).tobytes(), f"audio/pcm;rate={rate};channels={buf.channels};format=s16le",
                        fmt.extension)
     if fmt is AudioFormat.WAV:
-        return Encoded(_encode_av(buf, "wav", "pcm_s16le", None), "audio/wav", fmt.extension)
-    return Encoded(_encode_av(buf, "mp3", "libmp3lame", MP3_BITRATE[buf.channels]), "audio/mpeg", fmt.extension)
+        return Encoded(_encode_av(buf, "wav", "pcm_s16le", None, cancelled), "audio/wav", fmt.extension)
+    data = _encode_av(buf, "mp3", "libmp3lame", MP3_BITRATE[buf.channels], cancelled)
+    return Encoded(data, "audio/mpeg", fmt.extension)
 
 
-def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, pcm_channels: int = 1) -> AudioBuffer:
+def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, pcm_channels: int = 1,
+           cancelled: CancelCheck = _never) -> AudioBuffer:
     """Any file PyAV reads (or raw s16le pcm) to float32."""
     if fmt is AudioFormat.PCM:
         samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / INT16_SCALE
@@ -111,6 +135,8 @@ def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, 
     with av.open(io.BytesIO(data), mode="r") as src:
         stream = src.streams.audio[0]
         for frame in src.decode(stream):
+            if len(chunks) % 64 == 0:
+                _check(cancelled)
             array = frame.to_ndarray()
             channels = len(frame.layout.channels)
             rate = frame.sample_rate
@@ -126,7 +152,8 @@ def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, 
     return AudioBuffer(np.ascontiguousarray(samples), rate)
 
 
-def probe(data: bytes, fmt: AudioFormat, pcm_rate: int = 24_000, pcm_channels: int = 1) -> Probe:
+def probe(data: bytes, fmt: AudioFormat, pcm_rate: int = 24_000, pcm_channels: int = 1,
+          cancelled: CancelCheck = _never) -> Probe:
     """Measure an encoded file by decoding all of it."""
-    buf = decode(data, fmt, pcm_rate, pcm_channels)
+    buf = decode(data, fmt, pcm_rate, pcm_channels, cancelled)
     return Probe(duration=buf.frames / buf.rate, sample_rate=buf.rate, channels=buf.channels, frames=buf.frames)

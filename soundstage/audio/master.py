@@ -32,6 +32,7 @@ from soundstage.audio.loudness import (
     true_peak_envelope,
     weighted_power,
 )
+from soundstage.errors import Cancelled
 
 __all__ = ["MasterParams", "MasterReport", "apply_gain", "master_gain"]
 
@@ -73,8 +74,19 @@ def _blocks(x: npt.NDArray[Any], reduce: Callable[..., Any]) -> npt.NDArray[Any]
     return reduce(np.pad(x, (0, pad)).reshape(-1, _DECIMATE), axis=1)  # type: ignore[no-any-return]
 
 
-def _makeup_curve(mix: AudioBuffer, params: MasterParams) -> tuple[float, npt.NDArray[np.float32]]:
+def _never() -> bool:
+    return False
+
+
+def _check(cancelled: Callable[[], bool]) -> None:
+    if cancelled():  # between the steps of a long master (issue 9)
+        raise Cancelled()
+
+
+def _makeup_curve(mix: AudioBuffer, params: MasterParams,
+                  cancelled: Callable[[], bool]) -> tuple[float, npt.NDArray[np.float32]]:
     power = weighted_power(mix)
+    _check(cancelled)
     measured = gated_loudness(power, mix.rate)
     if not params.normalize or not math.isfinite(measured):
         return 1.0, np.ones(mix.frames, dtype=np.float32)
@@ -82,6 +94,7 @@ def _makeup_curve(mix: AudioBuffer, params: MasterParams) -> tuple[float, npt.ND
     makeup = db_to_gain(min(params.target_lufs - measured, params.max_gain_db))
     # peaks that stay 6 dB under the ceiling after make-up need no exact reading
     envelope = true_peak_envelope(mix, floor=db_to_gain(params.ceiling_dbtp - _ENVELOPE_MARGIN_DB) / makeup)
+    _check(cancelled)
     most = db_to_gain(params.ceiling_dbtp + params.max_limiting_db) / max(float(envelope.max()), 1e-12)
     makeup = min(makeup, most)
     # search the make-up gain at block rate (cheap), then draw the final curve at full rate once
@@ -89,6 +102,7 @@ def _makeup_curve(mix: AudioBuffer, params: MasterParams) -> tuple[float, npt.ND
     coarse_env, coarse_power = _blocks(envelope, np.max), _blocks(power, np.mean)
     previous: tuple[float, float] | None = None  # (make-up dB, loudness) of the last try
     for _ in range(_ITERATIONS):
+        _check(cancelled)
         curve = makeup * envelope_gain(coarse_env * np.float32(makeup), round(coarse_rate), limiter)
         loudness = gated_loudness(coarse_power * np.square(curve, dtype=np.float64), round(coarse_rate))
         error = params.target_lufs - loudness
@@ -105,17 +119,24 @@ def _makeup_curve(mix: AudioBuffer, params: MasterParams) -> tuple[float, npt.ND
     return makeup, curve.astype(np.float32)
 
 
-def master_gain(mix: AudioBuffer, params: MasterParams = MasterParams()) -> tuple[npt.NDArray[np.float32], MasterReport]:
-    """The gain curve that brings ``mix`` to the target loudness under the true-peak ceiling."""
-    makeup, curve = _makeup_curve(mix, params)
+def master_gain(mix: AudioBuffer, params: MasterParams = MasterParams(),
+                cancelled: Callable[[], bool] = _never) -> tuple[npt.NDArray[np.float32], MasterReport]:
+    """The gain curve that brings ``mix`` to the target loudness under the true-peak ceiling.
+
+    ``cancelled`` is polled between the steps; ``Cancelled`` is raised once it is true."""
+    makeup, curve = _makeup_curve(mix, params, cancelled)
+    _check(cancelled)
     out = apply_gain(mix, curve)
+    _check(cancelled)
     peak = true_peak_dbfs(out)
+    _check(cancelled)
     if peak > params.ceiling_dbtp:
         # gain modulation can add a sliver of inter-sample overshoot: one corrective pass
         correction = limiter_gain(out, LimiterParams(ceiling_dbtp=params.ceiling_dbtp))
         curve = (curve * correction).astype(np.float32)
         out = apply_gain(mix, curve)
         peak = true_peak_dbfs(out)
+        _check(cancelled)
     report = MasterReport(
         integrated_lufs=gated_loudness(weighted_power(out), out.rate),
         true_peak_dbtp=peak,

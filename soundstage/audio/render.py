@@ -9,7 +9,7 @@ stems always add up to the master.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -23,11 +23,23 @@ from soundstage.audio.master import MasterReport, apply_gain, master_gain
 from soundstage.audio.resample import STEREO, resample
 from soundstage.audio.reverb import apply_reverb, impulse_response
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
-from soundstage.errors import InvalidInput
+from soundstage.errors import Cancelled, InvalidInput
 
 __all__ = ["Mix", "Stem", "render"]
 
 _AIR_FILTER_FROM = 15_000.0  # Hz: cut-offs above this are inaudible; skip the filter
+
+CancelCheck = Callable[[], bool]
+
+
+def _never() -> bool:
+    return False
+
+
+def _check(cancelled: CancelCheck) -> None:
+    """Between steps of a long mix (issue 9: a cancelled job stops within a second)."""
+    if cancelled():
+        raise Cancelled()
 
 
 @dataclass(frozen=True)
@@ -105,10 +117,12 @@ def _add(target: Array, start: int, x: Array) -> None:
         target[lo:hi] += x[lo - start : hi - start]
 
 
-def _render_track(track: Track, sources: Mapping[str, AudioBuffer], timeline: Timeline) -> Array:
+def _render_track(track: Track, sources: Mapping[str, AudioBuffer], timeline: Timeline,
+                  cancelled: CancelCheck = _never) -> Array:
     dry = np.zeros((timeline.frames, STEREO), dtype=np.float32)
     sends: dict[str, Array] = {}
     for clip in track.clips:
+        _check(cancelled)
         if clip.source not in sources:
             raise InvalidInput(f"clip.source: {clip.source!r} has no audio", field="clip.source", value=clip.source)
         start, body = _place(clip, sources[clip.source], timeline)
@@ -121,21 +135,28 @@ def _render_track(track: Track, sources: Mapping[str, AudioBuffer], timeline: Ti
             body = lowpass(body, cutoff, timeline.rate)
         _add(dry, start, body * np.float32(distance_gain(clip.distance)))
     for name, send in sends.items():
+        _check(cancelled)
         dry += apply_reverb(send, impulse_response(timeline.space(name), timeline.rate))
     return dry * np.float32(db_to_gain(track.gain_db))
 
 
-def render(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int = 1) -> Mix:
+def render(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int = 1,
+           cancelled: CancelCheck = _never) -> Mix:
     """Mix ``timeline`` from ``sources`` (any rate, mono or stereo) to a mastered stereo master.
 
     ``threads`` > 1 renders tracks concurrently (numpy and scipy release the GIL in the heavy
-    parts); leave it at 1 where several workers already share the cores.
+    parts); leave it at 1 where several workers already share the cores. ``cancelled`` is polled
+    between clips and mastering steps: ``Cancelled`` is raised once it is true.
     """
     rate = timeline.rate
     used = {c.source for t in timeline.tracks for c in t.clips if c.source in sources}
-    at_rate = {k: resample(sources[k], rate) for k in used}  # once per source, not per clip
+    at_rate = {}
+    for k in used:  # once per source, not per clip
+        _check(cancelled)
+        at_rate[k] = resample(sources[k], rate)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        tracks = list(pool.map(lambda t: _render_track(t, at_rate, timeline), timeline.tracks))
+        tracks = list(pool.map(lambda t: _render_track(t, at_rate, timeline, cancelled), timeline.tracks))
+    _check(cancelled)
     rendered = {t.name: audio for t, audio in zip(timeline.tracks, tracks, strict=True)}
     key = sum((rendered[t.name] for t in timeline.tracks if t.kind is TrackKind.DIALOGUE),
               np.zeros((timeline.frames, STEREO), dtype=np.float32))
@@ -144,8 +165,12 @@ def render(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int 
         for t in timeline.tracks:
             if t.ducked:
                 rendered[t.name] *= duck[:, None]
+    _check(cancelled)
     premaster = AudioBuffer(sum(rendered.values(), np.zeros((timeline.frames, STEREO), np.float32)), rate)
-    curve, report = master_gain(premaster, timeline.master)
-    stems = tuple(Stem(t.name, t.kind, apply_gain(AudioBuffer(rendered[t.name], rate), curve)) for t in timeline.tracks)
+    curve, report = master_gain(premaster, timeline.master, cancelled)
+    stems = []
+    for t in timeline.tracks:
+        _check(cancelled)
+        stems.append(Stem(t.name, t.kind, apply_gain(AudioBuffer(rendered[t.name], rate), curve)))
     master = AudioBuffer(apply_gain(premaster, curve).samples, rate)
-    return Mix(master=master, stems=stems, report=report)
+    return Mix(master=master, stems=tuple(stems), report=report)

@@ -7,6 +7,10 @@ Ambience and music cues, and the setting, become beds under the whole piece. Whe
 fixed (a video's), dialogue that overflows it is spoken faster, up to ``max_speedup``, and what still
 does not fit is dropped from the end, each dropped line named in the notes. Every cue that does not
 resolve to a sound is reported, never dropped silently.
+
+Cancellation (issue 9): ``cancelled`` is passed to the speech engine, which stops inside a sentence,
+and to the mixer; ``on_sentence`` reports progress after every sentence, so a long single paragraph
+advances as it is spoken rather than jumping at the end of its one line.
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ from soundstage.sound.registry import SoundRegistry
 from soundstage.sound.scene import DialogueLine, build_scene
 from soundstage.sound.score import Mood, MusicParams
 from soundstage.speech.controls import PITCH_RANGE, SPEED_RANGE, Controls
-from soundstage.speech.engine import SpeechEngine, SpeechRequest, collect
+from soundstage.speech.engine import SpeechChunk, SpeechEngine, SpeechRequest, collect, never
+from soundstage.speech.frontend.split import split_sentences
 from soundstage.speech.timings import Timings
 from soundstage.speech.voices import Voice
 
-__all__ = ["Controls", "Production", "ProductionOptions", "Word", "finish", "mood_of", "plan", "produce",
-           "render_plan"]
+__all__ = ["Controls", "Production", "ProductionOptions", "Watch", "Word", "finish", "mood_of", "plan",
+           "produce", "render_plan"]
 
 LINE_GAP = 0.25  # s between lines of one speaker
 TURN_GAP = 0.45  # s when the speaker changes
@@ -54,6 +59,35 @@ MOODS = ((("tense", "suspense", "horror", "thriller", "dread", "drone", "scary",
          (("hope", "warm", "romantic", "uplift", "inspir", "希望", "温暖"), Mood.HOPEFUL))
 
 OnLine = Callable[[int, int], None]
+"""Before line i of n (1-based); may raise ``Cancelled``."""
+OnSentence = Callable[[int, int], None]
+"""After sentence k of the script's n (split as the engines split them); may raise ``Cancelled``."""
+CancelCheck = Callable[[], bool]
+
+
+@dataclass(frozen=True)
+class Watch:
+    """How a production is followed and stopped: the job's hooks, adapted by the app."""
+
+    on_line: OnLine
+    cancelled: CancelCheck = never
+    on_sentence: OnSentence | None = None
+
+
+class _Sentences:
+    """Counts sentences spoken across the script's lines (a long sentence may come in several chunks)."""
+
+    def __init__(self, script: Script, watch: Watch) -> None:
+        self.total = sum(len(split_sentences(line.text)) or 1 for line in script.lines)
+        self.done = 0
+        self.watch = watch
+
+    def spoken(self, chunks: list[SpeechChunk], chunk: SpeechChunk) -> None:
+        if chunks and chunks[-1].text == chunk.text:
+            return  # another window of the same sentence
+        self.done = min(self.done + 1, self.total)
+        if self.watch.on_sentence is not None:
+            self.watch.on_sentence(self.done, self.total)
 
 
 def mood_of(description: str) -> Mood:
@@ -74,11 +108,17 @@ class _Spoken:
     speed: float
 
 
-def _speak(engine: SpeechEngine, line: Line, voice: Voice, base: Controls, speedup: float) -> _Spoken:
+def _speak(engine: SpeechEngine, line: Line, voice: Voice, base: Controls, speedup: float,
+           counter: _Sentences) -> _Spoken:
     speed = _clamp(base.speed * line.delivery.speed * speedup, SPEED_RANGE)
     controls = Controls(speed=speed, pitch=_clamp(base.pitch + line.delivery.pitch, PITCH_RANGE))
     language = line_language(line.text, voice)
-    speech = collect(engine.synthesize(SpeechRequest(line.text, language, voice, controls)))
+    request = SpeechRequest(line.text, language, voice, controls, cancelled=counter.watch.cancelled)
+    chunks: list[SpeechChunk] = []
+    for chunk in engine.synthesize(request):
+        counter.spoken(chunks, chunk)
+        chunks.append(chunk)
+    speech = collect(chunks)
     audio = speech.audio
     if line.delivery.gain_db:
         audio = AudioBuffer(audio.samples * np.float32(db_to_gain(line.delivery.gain_db)), audio.rate)
@@ -86,11 +126,12 @@ def _speak(engine: SpeechEngine, line: Line, voice: Voice, base: Controls, speed
 
 
 def _speak_all(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, base: Controls,
-               speedup: float, on_line: OnLine) -> list[_Spoken]:
+               speedup: float, watch: Watch) -> list[_Spoken]:
     spoken = []
+    counter = _Sentences(script, watch)
     for i, line in enumerate(script.lines):
-        on_line(i + 1, len(script.lines))
-        spoken.append(_speak(engine, line, voices[line.speaker], base, speedup))
+        watch.on_line(i + 1, len(script.lines))
+        spoken.append(_speak(engine, line, voices[line.speaker], base, speedup, counter))
     return spoken
 
 
@@ -124,7 +165,7 @@ def _layout(script: Script, spoken: Sequence[_Spoken], lead_in: float) -> _Layou
 
 
 def _fit(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, options: ProductionOptions,
-         spoken: list[_Spoken], lead_in: float, on_line: OnLine) -> tuple[Script, list[_Spoken], list[str]]:
+         spoken: list[_Spoken], lead_in: float, watch: Watch) -> tuple[Script, list[_Spoken], list[str]]:
     """Make the dialogue fit ``options.duration``: faster speech first, then drop lines from the end."""
     assert options.duration is not None
     room = options.duration - MIN_TAIL_FITTED
@@ -136,7 +177,7 @@ def _fit(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, opti
     needed = talk / max(talk - (layout.end - room), 1e-3)
     speedup = min(options.max_speedup, needed)
     if speedup > 1.001:
-        spoken = _speak_all(script, voices, engine, options.controls, speedup, on_line)
+        spoken = _speak_all(script, voices, engine, options.controls, speedup, watch)
         notes.append(f"dialogue spoken {speedup:.2f}x faster to fit {options.duration:g} s")
     while spoken and _layout(script, spoken, lead_in).end > room:
         dropped = spoken.pop()
@@ -218,18 +259,19 @@ def _spoken_lines(layout: _Layout) -> tuple[tuple[SpokenLine, ...], tuple[Word, 
 
 def plan(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, registry: SoundRegistry,
          lexicon: Lexicon, options: ProductionOptions, references: Mapping[int, AudioBuffer],
-         on_line: OnLine) -> tuple[Plan, dict[str, AudioBuffer]]:
+         on_line: OnLine | Watch) -> tuple[Plan, dict[str, AudioBuffer]]:
     """Speak and place everything; returns the plan and the audio its clips name."""
+    watch = on_line if isinstance(on_line, Watch) else Watch(on_line)
     design = _design(script, references)
     designed = design.any or bool(script.cues)
     lead_in = options.lead_in if options.lead_in is not None else (LEAD_IN_DESIGNED if designed else LEAD_IN)
-    spoken = _speak_all(script, voices, engine, options.controls, 1.0, on_line)
+    spoken = _speak_all(script, voices, engine, options.controls, 1.0, watch)
     notes = list(script.notes)
     tail = TAIL_DESIGNED if designed else TAIL
     target = _target(options, _layout(script, spoken, lead_in).end + tail)
     if target is not None:
         script, spoken, fitted = _fit(script, voices, engine, replace(options, duration=target), spoken, lead_in,
-                                      on_line)
+                                      watch)
         notes += fitted
     layout = _layout(script, spoken, lead_in)
     duration = target or _length(options, max(layout.end + tail, script.length or 0.0))
@@ -277,16 +319,17 @@ def _written_cues(timeline: Timeline, sources: dict[str, AudioBuffer], layout: _
     return replace(timeline, tracks=(*(t for t in timeline.tracks if t is not foley), merged)), notes
 
 
-def render_plan(plan: Plan, sources: Mapping[str, AudioBuffer]) -> Mix:
-    return render(plan.timeline, sources)
+def render_plan(plan: Plan, sources: Mapping[str, AudioBuffer], cancelled: CancelCheck = never) -> Mix:
+    return render(plan.timeline, sources, cancelled=cancelled)
 
 
 def produce(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, registry: SoundRegistry,
             lexicon: Lexicon, options: ProductionOptions, references: Mapping[int, AudioBuffer],
-            on_line: OnLine) -> Production:
+            on_line: OnLine | Watch) -> Production:
     """``plan`` then ``render_plan``: the finished mix with its plan."""
     planned, sources = plan(script, voices, engine, registry, lexicon, options, references, on_line)
-    return Production(planned, render_plan(planned, sources))
+    cancelled = on_line.cancelled if isinstance(on_line, Watch) else never
+    return Production(planned, render_plan(planned, sources, cancelled))
 
 
 def finish(mix: Mix, volume: float, mono: bool) -> AudioBuffer:

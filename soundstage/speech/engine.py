@@ -7,6 +7,8 @@ Contract
   ``offset`` from the start of the request's audio (chunks are contiguous: offset_n+1 = offset_n + duration_n).
 - Controls (speed, pitch, volume) are applied by the engine; the request is validated before any audio.
 - Errors: ``InvalidInput`` for text or voices the engine cannot speak, ``AssetError`` for missing assets.
+- Cancellation: once ``request.cancelled()`` is true the engine raises ``Cancelled`` before its next
+  chunk, and an engine whose model calls run long stops inside them too (issue 9: within about 0.1 s).
 - An engine owns its loaded model; build one per worker process with ``build_engine`` and pass it around.
 """
 
@@ -38,9 +40,14 @@ __all__ = [
     "build_engine",
     "collect",
     "default_registry",
+    "never",
 ]
 
 ENTRY_POINT_GROUP = "soundstage.speech_engines"  # optional engines (e.g. Piper) register a factory here
+
+
+def never() -> bool:
+    return False
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class SpeechRequest:
     language: Language  # the segment's main language; spans in another script are identified inside
     voice: Voice
     controls: Controls = field(default_factory=Controls)
+    cancelled: Callable[[], bool] = field(default=never, compare=False, repr=False)
+    """Polled by the engine (from another thread too): true once the job was cancelled."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from soundstage.audio.buffer import SPEECH_RATE, AudioBuffer
-from soundstage.errors import AssetError
+from soundstage.errors import AssetError, Cancelled
 from soundstage.speech.controls import apply_volume, shift_pitch, time_stretch
 from soundstage.speech.engine import EngineConfig, SpeechChunk, SpeechRequest
 from soundstage.speech.frontend.langid import identify_spans
@@ -109,6 +109,8 @@ class EspeakEngine:
         offset = 0.0
         latin = [lang for lang in request.voice.languages if lang.uses_latin_script]
         for sentence in split_sentences(request.text):
+            if request.cancelled():  # a sentence takes milliseconds here: checking between them is enough
+                raise Cancelled()
             parts = [self._span(normalize(s.text, s.language), s.language, request) for s in
                      identify_spans(sentence, request.language, latin)]
             chunk = _join(parts, sentence, request, offset)

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from soundstage.apps.base import Admission, App, AppEnv, RunContext, Runner
 from soundstage.apps.seed_audio import deliver
-from soundstage.production.casting import cast, script_language
-from soundstage.production.produce import Controls, ProductionOptions, finish, produce
 from soundstage.apps.seed_audio.prompting import ReferenceRoles, build_script, reference_roles
 from soundstage.apps.seed_audio.references import check_image_bytes, check_mentions, load_clip
 from soundstage.apps.seed_audio.schema import (
@@ -18,9 +15,11 @@ from soundstage.apps.seed_audio.schema import (
     SeedAudioInput,
     SeedAudioOutput,
 )
-from soundstage.production.voice_match import VoiceMatcher
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.errors import InvalidInput
+from soundstage.production.casting import cast, script_language
+from soundstage.production.produce import Controls, ProductionOptions, Watch, finish, produce
+from soundstage.production.voice_match import VoiceMatcher
 from soundstage.script.image import describe_image, embedded_description
 from soundstage.script.model import Script
 from soundstage.script.parse import parse_script
@@ -97,7 +96,7 @@ class SeedAudio:
             log(f"voice for {name}: {voice.id}")
         options = ProductionOptions(Controls(speed=inp.speed, pitch=float(inp.pitch)), inp.loudness_target, ctx.seed)
         production = produce(script, voices, self.engine, self.registry, self.lexicon, options,
-                             {i + 1: clip for i, clip in enumerate(references)}, self._on_line(ctx))
+                             {i + 1: clip for i, clip in enumerate(references)}, self._watch(ctx))
         for note in production.notes:
             log(note, "WARN")
         ctx.check_cancelled()
@@ -108,13 +107,20 @@ class SeedAudio:
         mono = not production.designed and len(voices) <= 1
         ctx.progress(0.9, f"mastering and encoding ({'mono' if mono else 'stereo'}, {duration:.1f} s)")
         final = finish(production.mix, inp.volume, mono)
+        ctx.check_cancelled()
         return deliver.output(inp, final, production, ctx, script)
 
-    def _on_line(self, ctx: RunContext) -> Callable[[int, int], None]:
+    def _watch(self, ctx: RunContext) -> Watch:
+        """Progress by line and by sentence (a long paragraph is one line); cancellation inside both."""
         def on_line(i: int, n: int) -> None:
             ctx.check_cancelled()
-            ctx.progress(0.1 + 0.7 * (i - 1) / max(n, 1), f"line {i} of {n}")
-        return on_line
+            if n > 1:
+                ctx.progress(0.1 + 0.7 * (i - 1) / n, f"line {i} of {n}")
+
+        def on_sentence(k: int, n: int) -> None:
+            ctx.check_cancelled()
+            ctx.progress(0.1 + 0.7 * k / max(n, 1), f"spoke sentence {k} of {n}")
+        return Watch(on_line, ctx.cancelled, on_sentence)
 
     def _references(self, inp: SeedAudioInput, ctx: RunContext) -> list[AudioBuffer]:
         clips = []

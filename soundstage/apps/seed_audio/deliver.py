@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from soundstage.apps.base import RunContext
-from soundstage.production import subtitles
-from soundstage.production.produce import Production
 from soundstage.apps.seed_audio.schema import (
     AudioFile,
     OutputFormat,
@@ -16,6 +14,8 @@ from soundstage.apps.seed_audio.schema import (
 )
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.audio.codecs import AudioFormat, encode, probe
+from soundstage.production import subtitles
+from soundstage.production.produce import Production
 from soundstage.script.model import Script
 
 __all__ = ["output", "save_audio"]
@@ -23,8 +23,9 @@ __all__ = ["output", "save_audio"]
 
 def save_audio(buf: AudioBuffer, fmt: OutputFormat, rate: int, name: str, ctx: RunContext) -> AudioFile:
     audio_format = AudioFormat(fmt.value)
-    encoded = encode(buf, audio_format, rate)
-    measured = probe(encoded.data, audio_format, pcm_rate=rate, pcm_channels=buf.channels)
+    encoded = encode(buf, audio_format, rate, ctx.cancelled)
+    measured = probe(encoded.data, audio_format, pcm_rate=rate, pcm_channels=buf.channels, cancelled=ctx.cancelled)
+    ctx.check_cancelled()
     saved = ctx.save(encoded.data, file_name=f"{name}.{encoded.extension}", content_type=encoded.content_type)
     return AudioFile(url=saved.url, content_type=saved.content_type, file_name=saved.file_name,
                      file_size=saved.file_size, duration=round(measured.duration, 6), channels=measured.channels,

@@ -44,8 +44,8 @@ from soundstage.apps.seedance.schema import (
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.production.casting import cast, script_language
 from soundstage.production.plan import ProductionOptions
+from soundstage.production.produce import Watch, render_plan
 from soundstage.production.produce import plan as plan_production
-from soundstage.production.produce import render_plan
 from soundstage.script.model import Cue, CueKind, Script
 from soundstage.script.video_prompt import parse_video_prompt
 from soundstage.speech.controls import Controls
@@ -147,7 +147,8 @@ class Seedance:
                                     max_speedup=MAX_SPEEDUP, lead_in=LEAD_IN, spots_clear_of_speech=True,
                                     min_duration=MIN_SECONDS, max_duration=MAX_SECONDS, step=1 / FPS)
         plan, sources = plan_production(script, voices, kit.speech(), kit.sounds(), kit.lexicon(), options,
-                                        {i + 1: c for i, c in enumerate(refs.audio)}, self._on_line(ctx))
+                                        {i + 1: c for i, c in enumerate(refs.audio)},
+                                        Watch(self._on_line(ctx), ctx.cancelled))
         for note in plan.notes:
             ctx.log(note, "WARN")
         fmt = VideoFormat(*self._size(inp, refs), fps=FPS, frames=round(plan.duration * FPS))
@@ -159,7 +160,7 @@ class Seedance:
         ctx.progress(0.4, f"drawing {fmt.width}x{fmt.height} ({kit.pictures().name}) and mixing")
         video_path, out_path = workdir / "picture.mp4", workdir / "out.mp4"
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mix") as pool:
-            mixing = pool.submit(render_plan, plan, sources) if inp.generate_audio else None
+            mixing = pool.submit(render_plan, plan, sources, ctx.cancelled) if inp.generate_audio else None
             frames = self._frames(kit.pictures().render(picture, ctx.cancelled), fmt, ctx)
             encode_video(frames, fmt, video_path, ctx.cancelled)
             mix = mixing.result() if mixing is not None else None
