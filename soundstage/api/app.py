@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from soundstage.api import files, meta, queue, run
+from soundstage.api import files, meta, page, queue, run
 from soundstage.api.origins import FileOrigin
 from soundstage.api.proxy import ProxyTargetMiddleware
 from soundstage.api.webhooks import Deliverer
@@ -65,6 +65,9 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 def routes() -> list[Route]:
     return [
+        Route("/", page.index),
+        Route("/playground/session", page.session),
+        Route("/playground/{name}", page.asset),
         Route("/health", meta.health),
         Route("/apps", meta.list_apps),
         Route("/apps/{app_id:path}/openapi.json", meta.app_openapi),
