@@ -298,8 +298,16 @@ def test_reference_limits_are_422_naming_field_and_limit(seed_server: Server, se
             out.mux(stream.encode())
         return seed_client.upload(path.read_bytes(), "video/mp4", path.name)
 
+    def wav(seconds: float) -> str:
+        from soundstage.audio.codecs import AudioFormat, encode
+
+        clip = AudioBuffer.silence(round(seconds * 16_000), 16_000)
+        return seed_client.upload(encode(clip, AudioFormat.WAV, 16_000).data, "audio/wav", f"a{seconds}.wav")
+
     image = _png((1, 2, 3), (64, 64))
     cases = [
+        ({"prompt": "x", "image_urls": [image], "audio_urls": [wav(8.0), wav(8.0)]}, "15 s"),
+        ({"prompt": "x", "image_urls": [image], "audio_urls": ["data:audio/wav;base64,AAAA"]}, "audio_urls[0]"),
         ({"prompt": "x", "video_urls": [video(1.0)]}, "2-15 s"),
         ({"prompt": "x", "video_urls": [video(8.0), video(8.0)]}, "2-15 s"),
         ({"prompt": "x @Image2", "image_urls": [image]}, "@Image2"),
