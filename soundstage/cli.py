@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import logging
 import os
@@ -26,7 +27,7 @@ log = logging.getLogger("soundstage")
 
 
 def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
-    overrides = {k: getattr(args, k, None) for k in ("data_dir", "apps")}
+    overrides = {k: getattr(args, k, None) for k in ("data_dir", "apps", "database", "storage")}
     if overrides["apps"]:
         overrides["apps"] = tuple(overrides["apps"])
     return Settings.from_env(**{**overrides, **extra})
@@ -36,6 +37,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="job store, files, keys and models (SOUNDSTAGE_DATA_DIR)")
     parser.add_argument("--apps", action="append", metavar="MODULE:ATTR",
                         help="extra app provider, repeatable (SOUNDSTAGE_APPS, comma-separated)")
+    parser.add_argument("--database", metavar="URL",
+                        help="job store and keys: postgresql://... (SOUNDSTAGE_DATABASE; default SQLite in the data dir)")
+    parser.add_argument("--storage", metavar="URL",
+                        help="files: s3://bucket/prefix, credentials from the AWS variables (SOUNDSTAGE_STORAGE;"
+                             " default the data dir)")
 
 
 def _serve_settings(args: argparse.Namespace) -> Settings:
@@ -144,7 +150,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     except (Shutdown, KeyboardInterrupt):
         pass
     finally:
-        services.store.release_worker(worker_id)
+        with contextlib.suppress(SoundstageError):  # a store that is down requeues by lease expiry instead
+            services.store.release_worker(worker_id)
+            services.store.forget_worker(worker_id)
         listener.close()
         services.close()
     return 0
@@ -157,11 +165,23 @@ def _watch_parent(parent: int, stop: threading.Event) -> None:
             return
 
 
-def cmd_keys(args: argparse.Namespace) -> int:
-    from soundstage.keys import KeyStore
+def cmd_db(args: argparse.Namespace) -> int:
+    """``soundstage db upgrade``: apply the job store's migrations (idempotent; also done at every start)."""
+    from soundstage.services import open_backends
 
     settings = _settings(args)
-    keys = KeyStore(settings.database_path)
+    backends = open_backends(settings)  # migrates a PostgreSQL database; creates the SQLite schema
+    where = "PostgreSQL" if settings.database else f"SQLite at {settings.database_path}"
+    print(f"job store schema is current ({where})")
+    backends.store.close()
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    from soundstage.services import open_backends
+
+    settings = _settings(args)
+    keys = open_backends(settings).keys
     if args.keys_command == "create":
         key, secret = keys.create(args.name or "")
         print(secret)
@@ -208,9 +228,16 @@ def build_parser() -> argparse.ArgumentParser:
     listing = keys_sub.add_parser("list")
     revoke = keys_sub.add_parser("revoke")
     revoke.add_argument("key_id")
-    for leaf in (create, listing, revoke):  # accept --data-dir after the verb too
+    for leaf in (create, listing, revoke):  # accept --data-dir and --database after the verb too
         leaf.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+        leaf.add_argument("--database", default=argparse.SUPPRESS)
     keys.set_defaults(func=cmd_keys)
+
+    db = sub.add_parser("db", help="job store schema")
+    _common(db)
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations (idempotent)")
+    db.set_defaults(func=cmd_db)
 
     _register_optional(sub)
     return parser

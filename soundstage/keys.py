@@ -11,11 +11,15 @@ import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from soundstage.errors import NotFound
 from soundstage.sqlitedb import Database
 
-__all__ = ["ApiKey", "KeyStore", "digest", "static_owner"]
+if TYPE_CHECKING:
+    from soundstage.pgdb import PgDatabase
+
+__all__ = ["ApiKey", "KeyStore", "Keys", "PostgresKeyStore", "digest", "static_owner"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -42,15 +46,32 @@ class ApiKey:
     revoked_at: float | None
 
 
+class Keys(Protocol):
+    """API keys in the job store's database (SQLite or PostgreSQL). Only digests are stored."""
+
+    def create(self, name: str = "") -> tuple[ApiKey, str]: ...
+    def list(self) -> list[ApiKey]: ...
+    def revoke(self, key_id: str) -> None: ...
+    def owner_of(self, key: str) -> str | None: ...
+    def count(self) -> int: ...
+    def close(self) -> None: ...
+
+
+def _new_secret() -> tuple[str, str]:
+    key_id = secrets.token_hex(8)
+    return key_id, f"{key_id}:{secrets.token_urlsafe(32)}"  # fal's 'id:secret' shape
+
+
 class KeyStore:
+    """Satisfies ``Keys`` on SQLite."""
+
     def __init__(self, path: Path, static_keys: tuple[str, ...] = ()) -> None:
         self.db = Database(path, SCHEMA)
         self._static = {digest(k): static_owner(k) for k in static_keys}
 
     def create(self, name: str = "") -> tuple[ApiKey, str]:
         """A new key; the secret is returned once and only its digest is kept."""
-        key_id = secrets.token_hex(8)
-        secret = f"{key_id}:{secrets.token_urlsafe(32)}"  # fal's 'id:secret' shape
+        key_id, secret = _new_secret()
         now = time.time()
         with self.db.write() as db:
             db.execute("INSERT INTO api_keys (id, digest, name, created_at) VALUES (?,?,?,?)",
@@ -82,3 +103,42 @@ class KeyStore:
 
     def close(self) -> None:
         self.db.close()
+
+
+class PostgresKeyStore:
+    """Satisfies ``Keys`` in the PostgreSQL job store's database (its table comes with the migrations)."""
+
+    def __init__(self, db: PgDatabase, static_keys: tuple[str, ...] = ()) -> None:
+        self.db = db
+        self._static = {digest(k): static_owner(k) for k in static_keys}
+
+    def create(self, name: str = "") -> tuple[ApiKey, str]:
+        key_id, secret = _new_secret()
+        now = time.time()
+        self.db.query("INSERT INTO api_keys (id, digest, name, created_at) VALUES (%s, %s, %s, %s) RETURNING id",
+                      (key_id, digest(secret), name, now))
+        return ApiKey(key_id, name, now, None), secret
+
+    def list(self) -> list[ApiKey]:
+        rows = self.db.query("SELECT id, name, created_at, revoked_at FROM api_keys ORDER BY created_at")
+        return [ApiKey(r["id"], r["name"], r["created_at"], r["revoked_at"]) for r in rows]
+
+    def revoke(self, key_id: str) -> None:
+        rows = self.db.query("UPDATE api_keys SET revoked_at = %s WHERE id = %s AND revoked_at IS NULL RETURNING id",
+                             (time.time(), key_id))
+        if not rows:
+            raise NotFound(f"No active key with id {key_id!r}")
+
+    def owner_of(self, key: str) -> str | None:
+        d = digest(key)
+        if d in self._static:
+            return self._static[d]
+        row = self.db.one("SELECT id FROM api_keys WHERE digest = %s AND revoked_at IS NULL", (d,))
+        return None if row is None else str(row["id"])
+
+    def count(self) -> int:
+        row = self.db.one("SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL")
+        return int(row["n"]) if row else 0
+
+    def close(self) -> None:
+        """The database is the job store's; it closes it."""

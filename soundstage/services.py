@@ -9,23 +9,26 @@ from typing import TYPE_CHECKING
 
 from soundstage.apps.base import App, AppEnv
 from soundstage.apps.registry import AppRegistry, load_registry
-from soundstage.jobs.doorbell import Doorbell
+from soundstage.errors import ConfigError
+from soundstage.jobs.aio import AsyncJobs, ChangeFeed, PollingFeed
+from soundstage.jobs.doorbell import Bell, Doorbell
 from soundstage.jobs.sqlite import SQLiteJobStore
 from soundstage.jobs.store import JobStore
-from soundstage.keys import KeyStore
+from soundstage.keys import Keys, KeyStore
 from soundstage.settings import Settings
 from soundstage.signing import Signer
-from soundstage.storage.fetch import Fetcher
 from soundstage.sound.lexicon import Lexicon
 from soundstage.sound.registry import SoundRegistry
 from soundstage.speech.engine import SpeechEngine
+from soundstage.storage.base import FileStore
+from soundstage.storage.fetch import Fetcher
 from soundstage.storage.local import LocalStorage
 
 if TYPE_CHECKING:
     from soundstage.production.voice_match import VoiceMatcher
     from soundstage.video.renderer import VideoRenderer
 
-__all__ = ["Engines", "Services", "build", "builtin_apps"]
+__all__ = ["Backends", "Engines", "Services", "build", "builtin_apps", "open_backends", "open_storage"]
 
 
 def builtin_apps() -> list[App]:
@@ -95,15 +98,68 @@ class Engines:
 
 
 @dataclass(frozen=True)
+class Backends:
+    """The job store, its API keys and its wake-ups: one database (SQLite or PostgreSQL)."""
+
+    store: JobStore
+    keys: Keys
+    doorbell: Bell
+    feed: ChangeFeed
+
+
+def _scale_extra(feature: str) -> ConfigError:
+    return ConfigError(f"{feature} needs the scale-out extra: pip install 'soundstage[scale]'")
+
+
+def open_backends(settings: Settings) -> Backends:
+    """``settings.database``: empty for SQLite in the data dir, or a PostgreSQL URL (migrated here)."""
+    if settings.database.startswith(("postgresql://", "postgres://")):
+        try:
+            from soundstage.jobs.aio import PgChangeFeed
+            from soundstage.jobs.postgres import CHANGED_CHANNEL, PgBell, PostgresJobStore
+            from soundstage.keys import PostgresKeyStore
+            from soundstage.pgdb import PgDatabase
+        except ImportError as e:
+            raise _scale_extra("A PostgreSQL job store") from e
+
+        db = PgDatabase(settings.database)
+        db.upgrade()
+        return Backends(PostgresJobStore(db), PostgresKeyStore(db, settings.api_keys), PgBell(db),
+                        PgChangeFeed(settings.database, CHANGED_CHANNEL))
+    if settings.database:
+        raise ConfigError(f"SOUNDSTAGE_DATABASE must be a postgresql:// URL or empty (SQLite), got"
+                          f" {settings.database.split('@')[-1]!r}")
+    return Backends(SQLiteJobStore(settings.database_path), KeyStore(settings.database_path, settings.api_keys),
+                    Doorbell(settings.run_dir), PollingFeed())
+
+
+def open_storage(settings: Settings) -> FileStore:
+    """``settings.storage``: empty for the data dir, or ``s3://bucket/prefix``."""
+    if settings.storage.startswith("s3://"):
+        try:
+            from soundstage.storage.s3 import S3Storage
+        except ImportError as e:
+            raise _scale_extra("S3 storage") from e
+
+        return S3Storage(settings.storage, settings.s3_presign_seconds)
+    if settings.storage:
+        raise ConfigError(f"SOUNDSTAGE_STORAGE must be s3://bucket/prefix or empty (local files), got"
+                          f" {settings.storage!r}")
+    return LocalStorage(settings.files_dir)
+
+
+@dataclass(frozen=True)
 class Services:
     settings: Settings
     store: JobStore
-    storage: LocalStorage
+    storage: FileStore
     registry: AppRegistry
-    keys: KeyStore
+    keys: Keys
     signer: Signer
-    doorbell: Doorbell
+    doorbell: Bell
     fetcher: Fetcher
+    jobs: AsyncJobs
+    """The store for the API's event loop: every handler goes through it."""
     engines: Engines = field(repr=False)
 
     @property
@@ -118,14 +174,16 @@ class Services:
 def build(settings: Settings, apps: Iterable[App] | None = None) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     registry = load_registry(settings.apps, builtin_apps() if apps is None else apps)
+    backends = open_backends(settings)
     return Services(
         settings=settings,
-        store=SQLiteJobStore(settings.database_path),
-        storage=LocalStorage(settings.files_dir),
+        store=backends.store,
+        storage=open_storage(settings),
         registry=registry,
-        keys=KeyStore(settings.database_path, settings.api_keys),
+        keys=backends.keys,
         signer=Signer(settings.data_dir / "keys" / "ed25519.pem"),
-        doorbell=Doorbell(settings.run_dir),
+        doorbell=backends.doorbell,
+        jobs=AsyncJobs(backends.store, backends.keys, backends.feed),
         fetcher=Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout_seconds,
                         allowed_hosts=frozenset(settings.allowed_hosts)),
         engines=Engines(settings),

@@ -42,6 +42,15 @@ class Settings:
     force: bool = False
     """Allow no-auth on a non-loopback address."""
     workers: int = 1
+    """Local worker processes next to the API (0: an API only, workers run elsewhere)."""
+    database: str = ""
+    """The job store and API keys: empty for SQLite in ``data_dir``, or a ``postgresql://`` URL shared by
+    an API tier and workers on other machines."""
+    storage: str = ""
+    """Files: empty for ``data_dir/files``, or ``s3://bucket/prefix`` on any S3-compatible store, with
+    credentials and endpoint from the standard AWS variables (``AWS_ENDPOINT_URL``, ...)."""
+    s3_presign_seconds: float = 3600.0
+    """Lifetime of the presigned URL a download is redirected to (never past the file's own expiry)."""
     apps: tuple[str, ...] = ()
     """Extra app providers as ``module:attribute`` (an App, a list of Apps, or a function returning them)."""
     lease_seconds: float = 15.0

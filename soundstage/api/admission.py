@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from soundstage.jobs.worker import file_url
 from soundstage.services import Services
 from soundstage.settings import Settings
 from soundstage.storage.inputs import InputReader
+from soundstage.storage.urls import file_ref
 
 __all__ = ["SubmitAdmission"]
 
@@ -27,4 +27,4 @@ class SubmitAdmission:
         stored = self._services.storage.put(data, owner=self._owner, file_name=file_name,
                                             content_type=content_type,
                                             ttl_seconds=self._services.settings.file_ttl_seconds)
-        return file_url(self.settings.files_url or self._base_url, stored.id, stored.file_name)
+        return file_ref(stored.id, stored.file_name)  # the worker reads it from storage, wherever it runs

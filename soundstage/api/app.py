@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -17,7 +16,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from soundstage.api import files, meta, page, queue, run
+from soundstage.api import files, meta, ops, queue, run
+from soundstage.api.auth import KeyPrefetch
 from soundstage.api.origins import FileOrigin
 from soundstage.api.proxy import ProxyTargetMiddleware
 from soundstage.api.webhooks import Deliverer
@@ -65,10 +65,9 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 def routes() -> list[Route]:
     return [
-        Route("/", page.index),
-        Route("/playground/session", page.session),
-        Route("/playground/{name}", page.asset),
         Route("/health", meta.health),
+        Route("/ready", ops.ready),
+        Route("/metrics", ops.metrics),
         Route("/apps", meta.list_apps),
         Route("/apps/{app_id:path}/openapi.json", meta.app_openapi),
         Route("/.well-known/jwks.json", meta.jwks),
@@ -98,7 +97,11 @@ def routes() -> list[Route]:
 async def _janitor(services: Services, stop: asyncio.Event) -> None:
     """Removes expired files and abandoned uploads, now and then."""
     while not stop.is_set():
-        removed = await to_thread.run_sync(services.storage.purge_expired)
+        try:
+            removed = await services.jobs.run(services.storage.purge_expired)
+        except SoundstageError as e:  # the object store is away: try again next round
+            log.warning("janitor: %s", e)
+            removed = 0
         if removed:
             log.info("removed %d expired file(s) or upload(s)", removed)
         with contextlib.suppress(TimeoutError):
@@ -109,12 +112,14 @@ def create_app(services: Services, deliver_webhooks: bool = True) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
+        await services.jobs.feed.start()
         tasks = [asyncio.create_task(_janitor(services, stop))]
         if deliver_webhooks:
-            tasks.append(asyncio.create_task(Deliverer(services.store, services.signer, services.settings).run(stop)))
+            tasks.append(asyncio.create_task(Deliverer(services.jobs, services.signer, services.settings).run(stop)))
         yield
         stop.set()
         await asyncio.gather(*tasks)
+        await services.jobs.feed.stop()
 
     app = Starlette(
         routes=[*routes(), *(route for each in services.registry for route in each.routes)],
@@ -123,6 +128,7 @@ def create_app(services: Services, deliver_webhooks: bool = True) -> Starlette:
                        expose_headers=EXPOSED, max_age=600),
             Middleware(ProxyTargetMiddleware),
             Middleware(FileOrigin, settings=services.settings),
+            Middleware(KeyPrefetch, jobs=services.jobs),
         ],
         exception_handlers={SoundstageError: _on_error, HTTPException: _on_http, Exception: _on_unexpected},
         lifespan=lifespan,

@@ -13,9 +13,11 @@ from starlette.requests import Request
 from soundstage.errors import FieldError, InvalidInput, PayloadTooLarge, Unauthorized
 from soundstage.services import Services
 
-__all__ = ["base_url", "field_errors", "owner", "read_body_to", "read_json", "services", "truthy", "validate"]
+__all__ = ["KEY_OWNER", "base_url", "field_errors", "files_base", "owner", "read_body_to", "read_json", "services",
+           "truthy", "validate"]
 
 ANONYMOUS = "local"  # the single owner when auth is off (local development)
+KEY_OWNER = "key_owner"  # request state: (credential, owner) looked up off the event loop (api.auth)
 MAX_JSON_BYTES = 32 << 20  # a request body of JSON input; files go through uploads or URLs
 
 
@@ -36,7 +38,8 @@ def owner(request: Request) -> str:
     credential = credential.strip()
     if scheme.lower() not in {"key", "bearer"} or not credential:
         raise Unauthorized("Missing credentials: send 'Authorization: Key <your key>'")
-    who = svc.keys.owner_of(credential)
+    prefetched = request.scope.get("state", {}).get(KEY_OWNER)
+    who = prefetched[1] if prefetched and prefetched[0] == credential else svc.keys.owner_of(credential)
     if who is None and scheme.lower() == "bearer" and credential.count(".") == 2:
         who = str(svc.signer.verify_token(credential)["sub"])
     if who is None:
@@ -47,6 +50,11 @@ def owner(request: Request) -> str:
 def base_url(request: Request) -> str:
     configured = services(request).settings.public_url
     return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+
+
+def files_base(request: Request) -> str:
+    """Where file URLs point, as of this request: the files origin if set, else the API's (storage.urls)."""
+    return services(request).settings.files_url or base_url(request)
 
 
 def truthy(value: str | None) -> bool:

@@ -8,19 +8,18 @@ clients attach. Download URLs work without a key, like signed CDN URLs, until th
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
-from typing import Any
+import tempfile
+from typing import IO, Any
 
-import anyio
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from soundstage.api.edge import base_url, owner, read_body_to, read_json, services
-from soundstage.errors import InvalidInput, Unauthorized
-from soundstage.jobs.worker import file_url
-from soundstage.storage.local import new_id
-from soundstage.storage.serving import SNIFF_BYTES, delivery
+from soundstage.api.edge import base_url, owner, read_json, services
+from soundstage.errors import InvalidInput, PayloadTooLarge, Unauthorized
+from soundstage.storage.base import Download, StoredFile
+from soundstage.storage.serving import FILE_HEADERS, SNIFF_BYTES, Delivery, delivery
+from soundstage.storage.urls import file_url
 
 __all__ = [
     "cdn_complete",
@@ -38,6 +37,7 @@ __all__ = [
 
 CDN_TOKEN_SECONDS = 3600.0
 PART_HEADERS = {"Access-Control-Expose-Headers": "ETag"}
+SPOOL_BYTES = 1 << 20  # an upload body is kept in memory up to this, then in a temp file
 
 
 def _ttl(request: Request) -> float | None:
@@ -59,13 +59,31 @@ def _url(request: Request, stored_id: str, name: str) -> str:
     return file_url(services(request).settings.files_url or base_url(request), stored_id, name)
 
 
+async def _spool(request: Request) -> IO[bytes]:
+    """The request body in a temp file (memory first), refused as soon as it passes the upload limit."""
+    limit = services(request).settings.max_upload_bytes
+    declared = int(request.headers.get("content-length") or 0)
+    if declared > limit:
+        raise PayloadTooLarge(f"Upload is {declared} bytes; the limit is {limit}")
+    spooled = tempfile.SpooledTemporaryFile(SPOOL_BYTES)  # noqa: SIM115 - handed to the caller
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            spooled.close()
+            raise PayloadTooLarge(f"Upload is larger than the limit of {limit} bytes")
+        spooled.write(chunk)
+    spooled.seek(0)
+    return spooled
+
+
 async def _begin(request: Request) -> tuple[str, str]:
     svc = services(request)
     body = await read_json(request)
     name = str(body.get("file_name") or "upload.bin")
     content_type = str(body.get("content_type") or "application/octet-stream")
-    pending = svc.storage.begin(owner=owner(request), file_name=name, content_type=content_type,
-                                ttl_seconds=_ttl(request))
+    pending = await svc.jobs.run(lambda: svc.storage.begin(owner=owner(request), file_name=name,
+                                                           content_type=content_type, ttl_seconds=_ttl(request)))
     return f"{base_url(request)}/uploads/{pending.upload_id}", _url(request, pending.file_id, name)
 
 
@@ -80,19 +98,19 @@ async def initiate_multipart(request: Request) -> Response:
 
 async def _write_part(request: Request, upload_id: str, number: int) -> str:
     svc = services(request)
-    path = svc.storage.part_path(upload_id, number)
-    tmp = path.with_suffix(".partial")
-    await read_body_to(request, tmp, svc.settings.max_upload_bytes)
-    etag = hashlib.md5(tmp.read_bytes(), usedforsecurity=False).hexdigest()
-    tmp.replace(path)
-    return f'"{etag}"'
+    with await _spool(request) as body:
+        return await svc.jobs.run(svc.storage.put_part, upload_id, number, body)
+
+
+async def _complete(request: Request, numbers: list[int]) -> StoredFile:
+    svc = services(request)
+    return await svc.jobs.run(svc.storage.complete, request.path_params["upload_id"], numbers)
 
 
 async def put_upload(request: Request) -> Response:
     """Single-request upload to the URL from ``initiate``: one part, completed at once."""
-    upload_id = request.path_params["upload_id"]
-    await _write_part(request, upload_id, 1)
-    services(request).storage.complete(upload_id, [1])
+    await _write_part(request, request.path_params["upload_id"], 1)
+    await _complete(request, [1])
     return JSONResponse({"ok": True})
 
 
@@ -113,8 +131,7 @@ def _part_numbers(body: Any) -> list[int]:
 
 
 async def complete_upload(request: Request) -> Response:
-    numbers = _part_numbers(await read_json(request))
-    stored = services(request).storage.complete(request.path_params["upload_id"], numbers)
+    stored = await _complete(request, _part_numbers(await read_json(request)))
     return JSONResponse({"file_url": _url(request, stored.id, stored.file_name)})
 
 
@@ -147,18 +164,19 @@ async def cdn_upload(request: Request) -> Response:
     svc = services(request)
     who = _cdn_owner(request)
     name, content_type = _name_and_type(request)
-    staged = svc.storage.staging_dir() / f"cdn-{new_id()}"
-    await read_body_to(request, staged, svc.settings.max_upload_bytes)
-    stored = svc.storage.put(staged, owner=who, file_name=name, content_type=content_type,
-                             ttl_seconds=_ttl(request))
+    ttl = _ttl(request)
+    with await _spool(request) as body:
+        stored = await svc.jobs.run(lambda: svc.storage.put(body, owner=who, file_name=name,
+                                                            content_type=content_type, ttl_seconds=ttl))
     return JSONResponse({"access_url": _url(request, stored.id, stored.file_name)})
 
 
 async def cdn_multipart_begin(request: Request) -> Response:
     svc = services(request)
     name, content_type = _name_and_type(request)
-    pending = svc.storage.begin(owner=_cdn_owner(request), file_name=name, content_type=content_type,
-                                ttl_seconds=_ttl(request))
+    who, ttl = _cdn_owner(request), _ttl(request)
+    pending = await svc.jobs.run(lambda: svc.storage.begin(owner=who, file_name=name, content_type=content_type,
+                                                           ttl_seconds=ttl))
     return JSONResponse({"access_url": _url(request, pending.file_id, name), "uploadId": pending.upload_id})
 
 
@@ -168,20 +186,25 @@ async def cdn_put_part(request: Request) -> Response:
 
 
 async def cdn_complete(request: Request) -> Response:
-    numbers = _part_numbers(await read_json(request))
-    stored = services(request).storage.complete(request.path_params["upload_id"], numbers)
+    stored = await _complete(request, _part_numbers(await read_json(request)))
     return JSONResponse({"access_url": _url(request, stored.id, stored.file_name)})
 
 
 # -- downloads --------------------------------------------------------------------------------
 async def download(request: Request) -> Response:
+    """Local files are served here (Range supported); object-store files redirect to a presigned URL."""
     svc = services(request)
     file_id = request.path_params["file_id"]
-    stored = svc.storage.stat(file_id)
-    path = svc.storage.path(file_id)
-    async with await anyio.open_file(path, "rb") as f:
-        head = await f.read(SNIFF_BYTES)
-    served = delivery(stored.content_type, head)
-    return FileResponse(path, media_type=served.content_type, filename=stored.file_name,
+
+    def locate() -> tuple[StoredFile, Download, Delivery]:
+        stored = svc.storage.stat(file_id)
+        served = delivery(stored.content_type, svc.storage.read(file_id, SNIFF_BYTES))
+        return stored, svc.storage.download(stored, served), served
+
+    stored, target, served = await svc.jobs.run(locate)
+    if target.url is not None:
+        return RedirectResponse(target.url, status_code=307, headers={"Cache-Control": "no-store", **FILE_HEADERS})
+    assert target.path is not None
+    return FileResponse(target.path, media_type=served.content_type, filename=stored.file_name,
                         content_disposition_type=served.disposition.value,
                         headers={"Cache-Control": "private, max-age=3600", **served.headers})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
@@ -14,16 +13,16 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from soundstage.api import wire
 from soundstage.api.admission import SubmitAdmission
-from soundstage.api.edge import base_url, owner, read_json, services, truthy, validate
+from soundstage.api.edge import base_url, files_base, owner, read_json, services, truthy, validate
 from soundstage.apps.registry import endpoint_root
 from soundstage.errors import InvalidInput
 from soundstage.jobs.models import Job, JobState, NewJob, Priority
 from soundstage.storage.fetch import check_url
+from soundstage.storage.urls import resolve_refs
 
 __all__ = ["SSE_HEADERS", "cancel", "create_job", "result", "status", "status_stream", "submit"]
 
 KEEPALIVE_SECONDS = 15.0
-POLL_SECONDS = 0.05
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
@@ -66,7 +65,7 @@ async def create_job(request: Request, endpoint_id: str, payload: Any) -> Job:
     new = NewJob(owner=who, app_id=app.id, endpoint_id=endpoint_id, input=model.model_dump(mode="json"),
                  priority=_priority(request), start_deadline=_deadline(request), webhook_url=webhook,
                  base_url=base_url(request))
-    job = await to_thread.run_sync(svc.store.submit, new)
+    job = await svc.jobs.submit(new)
     svc.doorbell.ring()
     return job
 
@@ -80,73 +79,71 @@ async def submit(request: Request) -> Response:
     job = await create_job(request, endpoint_id, await read_json(request))
     svc = services(request)
     urls = wire.queue_urls(_queue_base(request), endpoint_root(endpoint_id), job.id)
-    body = {"status": "IN_QUEUE", **urls, "queue_position": svc.store.queue_position(job)}
+    body = {"status": "IN_QUEUE", **urls, "queue_position": await svc.jobs.queue_position(job)}
     return JSONResponse(body, headers={"x-fal-request-id": job.id})
 
 
-def _lookup(request: Request) -> Job:
-    return services(request).store.get(owner(request), request.path_params["request_id"])
+async def _lookup(request: Request) -> Job:
+    return await services(request).jobs.get(owner(request), request.path_params["request_id"])
 
 
-def _status_json(request: Request, job: Job, logs_after: int | None) -> dict[str, Any]:
-    svc = services(request)
-    urls = wire.queue_urls(_queue_base(request), request.path_params["root"], job.id)
-    logs = None if logs_after is None else svc.store.logs(job.id, logs_after)
-    return wire.status_body(job, urls, svc.store.queue_position(job), logs)
+async def _status_json(request: Request, job_id: str, logs_after: int | None) -> tuple[Job, dict[str, Any]]:
+    snap = await services(request).jobs.snapshot(owner(request), job_id, logs_after)
+    urls = wire.queue_urls(_queue_base(request), request.path_params["root"], snap.job.id)
+    return snap.job, wire.status_body(snap.job, urls, snap.position, snap.logs)
 
 
 async def status(request: Request) -> Response:
-    job = _lookup(request)
     with_logs = truthy(request.query_params.get("logs"))
-    body = _status_json(request, job, 0 if with_logs else None)
+    job, body = await _status_json(request, request.path_params["request_id"], 0 if with_logs else None)
     return JSONResponse(body, status_code=200 if job.state.finished else 202,
                         headers={"x-fal-request-id": job.id})
 
 
 async def status_stream(request: Request) -> Response:
-    job = _lookup(request)
+    job = await _lookup(request)
     with_logs = truthy(request.query_params.get("logs"))
     return StreamingResponse(_status_events(request, job, with_logs), media_type="text/event-stream",
                              headers={**SSE_HEADERS, "x-fal-request-id": job.id})
 
 
 async def _status_events(request: Request, job: Job, with_logs: bool) -> AsyncIterator[str]:
-    """One event per change; each carries only log lines not sent before; closes after COMPLETED."""
-    store = services(request).store
+    """One event per change; each carries only log lines not sent before; closes after COMPLETED.
+
+    Woken by the store's change feed (PostgreSQL: a notification; SQLite: a short poll)."""
     sent_logs = 0
     last: tuple[Any, ...] | None = None
     last_sent = time.monotonic()
-    while True:
-        body = _status_json(request, job, sent_logs if with_logs else None)
-        new_logs = body.get("logs") or []
-        key = (body["status"], body.get("queue_position"), body.get("progress"))
-        if key != last or new_logs:
-            if new_logs:
+    async with services(request).jobs.watch(job.id) as watch:
+        while True:
+            job, body = await _status_json(request, job.id, sent_logs if with_logs else None)
+            new_logs = body.get("logs") or []
+            key = (body["status"], body.get("queue_position"), body.get("progress"))
+            if key != last or new_logs:
                 sent_logs += len(new_logs)
-            last, last_sent = key, time.monotonic()
-            yield f"data: {json.dumps(body)}\n\n"
-        elif time.monotonic() - last_sent > KEEPALIVE_SECONDS:
-            last_sent = time.monotonic()
-            yield ": keep-alive\n\n"
-        if job.state.finished:
-            return
-        await asyncio.sleep(POLL_SECONDS)
-        job = store.get(job.owner, job.id)
+                last, last_sent = key, time.monotonic()
+                yield f"data: {json.dumps(body)}\n\n"
+            elif time.monotonic() - last_sent > KEEPALIVE_SECONDS:
+                last_sent = time.monotonic()
+                yield ": keep-alive\n\n"
+            if job.state.finished:
+                return
+            await watch.wait(KEEPALIVE_SECONDS)
 
 
 async def result(request: Request) -> Response:
-    job = _lookup(request)
+    job = await _lookup(request)
     headers = {"x-fal-request-id": job.id}
     if not job.state.finished:
         return JSONResponse({"detail": "Request is still in progress", "message": "Request is still in progress",
                              "status": wire.wire_status(job.state)}, status_code=400, headers=headers)
     if job.state is JobState.SUCCEEDED:
-        return JSONResponse(job.result, headers=headers)
+        return JSONResponse(resolve_refs(job.result, files_base(request)), headers=headers)
     code, body = wire.result_error_body(job)
     return JSONResponse(body, status_code=code, headers=wire.error_headers(job))
 
 
 async def cancel(request: Request) -> Response:
     svc = services(request)
-    job = await to_thread.run_sync(svc.store.cancel, owner(request), request.path_params["request_id"])
+    job = await svc.jobs.cancel(owner(request), request.path_params["request_id"])
     return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202, headers={"x-fal-request-id": job.id})

@@ -8,6 +8,7 @@ same transaction that finishes the job, so a restart loses no delivery.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import time
@@ -16,12 +17,13 @@ import httpx
 from anyio import to_thread
 
 from soundstage.api.wire import webhook_body
-from soundstage.errors import SoundstageError
+from soundstage.errors import SoundstageError, StoreUnavailable
+from soundstage.jobs.aio import AsyncJobs
 from soundstage.jobs.models import Delivery
-from soundstage.jobs.store import JobStore
 from soundstage.settings import Settings
 from soundstage.signing import Signer
 from soundstage.storage.fetch import check_url
+from soundstage.storage.urls import resolve_refs
 
 __all__ = ["Deliverer", "next_attempt_at"]
 
@@ -39,13 +41,17 @@ def next_attempt_at(now: float, attempts_made: int, settings: Settings) -> float
 
 
 class Deliverer:
-    def __init__(self, store: JobStore, signer: Signer, settings: Settings) -> None:
-        self.store, self.signer, self.settings = store, signer, settings
+    def __init__(self, jobs: AsyncJobs, signer: Signer, settings: Settings) -> None:
+        self.jobs, self.signer, self.settings = jobs, signer, settings
 
     async def run(self, stop: asyncio.Event) -> None:
         async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
             while not stop.is_set():
-                due = await to_thread.run_sync(self.store.due, time.time())
+                try:
+                    due = await self.jobs.due(time.time())
+                except StoreUnavailable as e:  # a database restart: deliveries wait in the outbox
+                    log.warning("webhooks: %s", e)
+                    due = []
                 await asyncio.gather(*(self.deliver(client, d) for d in due))
                 if not due:
                     try:
@@ -57,18 +63,20 @@ class Deliverer:
         try:
             await to_thread.run_sync(check_url, delivery.url, "fal_webhook", self.settings.allow_private_urls,
                                      frozenset(self.settings.allowed_hosts))
-            job = self.store.get(delivery.owner, delivery.job_id)
+            job = await self.jobs.get(delivery.owner, delivery.job_id)
+            # File URLs on the address configured now, else the one the job was submitted to (storage.urls).
+            base = self.settings.files_url or self.settings.public_url or job.base_url
+            job = dataclasses.replace(job, result=resolve_refs(job.result, base))
             body = json.dumps(webhook_body(job)).encode()
             headers = {"Content-Type": "application/json",
                        **self.signer.sign_webhook(job.id, delivery.owner, body)}
             response = await client.post(delivery.url, content=body, headers=headers)
             if response.is_success:
-                await to_thread.run_sync(self.store.delivered, delivery.job_id)
+                await self.jobs.delivered(delivery.job_id)
                 return
             error = f"HTTP {response.status_code}"
         except (httpx.HTTPError, SoundstageError) as e:
             error = f"{type(e).__name__}: {e}"
         attempts = delivery.attempts + 1
         log.warning("webhook for %s failed (try %d): %s", delivery.job_id, attempts, error)
-        await to_thread.run_sync(self.store.retry_later, delivery.job_id,
-                                 next_attempt_at(time.time(), attempts, self.settings), error)
+        await self.jobs.retry_later(delivery.job_id, next_attempt_at(time.time(), attempts, self.settings), error)

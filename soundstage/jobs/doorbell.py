@@ -12,11 +12,28 @@ import os
 import select
 import socket
 from pathlib import Path
+from typing import Protocol
 
-__all__ = ["Doorbell", "Listener"]
+__all__ = ["Bell", "Doorbell", "Listener", "Waiter"]
 
 # AF_UNIX paths are limited to 108 bytes on Linux; a deep data dir falls back to polling alone.
 MAX_SOCKET_PATH = 100
+
+
+class Waiter(Protocol):
+    def wait(self, timeout: float) -> bool:
+        """Block until rung or ``timeout`` seconds pass; True if rung."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Bell(Protocol):
+    """Wakes idle workers when a job is queued: this Unix-socket doorbell on one machine, LISTEN/NOTIFY
+    on PostgreSQL (``jobs.postgres.PgBell``)."""
+
+    def ring(self) -> None: ...
+    def listen(self, name: str) -> Waiter: ...
 
 
 class Listener:

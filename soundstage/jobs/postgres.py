@@ -38,9 +38,9 @@ from soundstage.jobs.sqlite import (
     WORKER_DIED_ERROR,
     app_stats,
 )
-from soundstage.pgdb import PgDatabase
+from soundstage.pgdb import PgDatabase, PgListener
 
-__all__ = ["CHANGED_CHANNEL", "QUEUED_CHANNEL", "PostgresJobStore"]
+__all__ = ["CHANGED_CHANNEL", "QUEUED_CHANNEL", "PgBell", "PostgresJobStore"]
 
 QUEUED_CHANNEL = "soundstage_queued"
 CHANGED_CHANNEL = "soundstage_changed"
@@ -295,3 +295,17 @@ class PostgresJobStore:
     def ping(self) -> None:
         self.db.one("SELECT 1")
 
+
+
+class PgBell:
+    """Satisfies ``doorbell.Bell``: ``submit`` notifies in its own transaction, so ringing is a no-op, and
+    an idle worker (on any machine) listens on ``QUEUED_CHANNEL``."""
+
+    def __init__(self, db: PgDatabase) -> None:
+        self.db = db
+
+    def ring(self) -> None:
+        return None
+
+    def listen(self, name: str) -> PgListener:
+        return self.db.listener(QUEUED_CHANNEL)

@@ -8,22 +8,22 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable
-from typing import Any
-from urllib.parse import quote
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from soundstage.apps.base import App, AppEnv, OutputFile, Runner
 from soundstage.apps.registry import AppRegistry
-from soundstage.errors import Cancelled, InvalidInput, SoundstageError
-from soundstage.jobs.doorbell import Listener
+from soundstage.errors import Cancelled, InvalidInput, SoundstageError, StoreUnavailable
+from soundstage.jobs.doorbell import Waiter
 from soundstage.jobs.models import Claim, JobError
 from soundstage.jobs.sqlite import CANCELLED_ERROR
-from soundstage.jobs.store import WorkQueue
+from soundstage.jobs.store import Telemetry, WorkQueue
 from soundstage.storage.base import Storage
 from soundstage.storage.fetch import Fetcher
 from soundstage.storage.inputs import InputReader
+from soundstage.storage.urls import file_ref, file_url
 
 __all__ = ["JobContext", "Shutdown", "Worker", "file_url"]
 
@@ -31,14 +31,31 @@ log = logging.getLogger("soundstage.worker")
 
 IDLE_POLL_SECONDS = 0.5  # a lost doorbell ring costs at most this
 SWEEP_SECONDS = 1.0
+HEARTBEAT_SECONDS = 5.0  # how often a worker tells /metrics it is alive
+STORE_RETRY_SECONDS = 0.5  # the store is unreachable: try again this often
+STORE_PATIENCE_SECONDS = 30.0  # ... for this long (a database restart takes seconds), then give up
+T = TypeVar("T")
+
+
+class WorkerStore(WorkQueue, Telemetry, Protocol):
+    """What a worker needs of the job store."""
+
+
+def patiently(call: Callable[[], T], patience: float = STORE_PATIENCE_SECONDS) -> T:
+    """``call()``, tried again while the store is unavailable, for up to ``patience`` seconds."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            return call()
+        except StoreUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            log.warning("job store unavailable; trying again")
+            time.sleep(STORE_RETRY_SECONDS)
 
 
 class Shutdown(BaseException):
     """Raised in the worker's main thread by SIGTERM: release the job, do not fail it."""
-
-
-def file_url(base_url: str, file_id: str, file_name: str) -> str:
-    return f"{base_url.rstrip('/')}/files/{file_id}/{quote(file_name)}"
 
 
 def _seed_of(job_input: Any, job_id: str) -> int:
@@ -50,7 +67,7 @@ class JobContext:
     """The worker's ``RunContext``."""
 
     def __init__(self, claim: Claim, queue: WorkQueue, storage: Storage, fetcher: Fetcher,
-                 file_ttl_seconds: float | None = None, files_url: str = "") -> None:
+                 file_ttl_seconds: float | None = None, base_urls: tuple[str, ...] = ()) -> None:
         self.claim = claim
         self.request_id = claim.job.id
         self.seed = _seed_of(claim.job.input, claim.job.id)
@@ -60,15 +77,15 @@ class JobContext:
         self._queue = queue
         self._storage = storage
         self._ttl = file_ttl_seconds
-        self._files_url = files_url or claim.job.base_url  # SOUNDSTAGE_FILES_URL, else the API's
-        self._inputs = InputReader(storage, fetcher, claim.job.owner, (claim.job.base_url, files_url))
+        # A job's own /files/ URLs (uploads, references kept at submit) are read from storage directly.
+        self._inputs = InputReader(storage, fetcher, claim.job.owner, (claim.job.base_url, *base_urls))
 
     def log(self, message: str, level: str = "INFO") -> None:
-        self._queue.record(self.claim, log=(message, level))
+        patiently(lambda: self._queue.record(self.claim, log=(message, level)))
 
     def progress(self, fraction: float, message: str | None = None) -> None:
-        self._queue.record(self.claim, progress=min(max(fraction, 0.0), 1.0),
-                           log=None if message is None else (message, "INFO"))
+        patiently(lambda: self._queue.record(self.claim, progress=min(max(fraction, 0.0), 1.0),
+                                             log=None if message is None else (message, "INFO")))
 
     def cancelled(self) -> bool:
         return self.cancel_event.is_set()
@@ -78,13 +95,14 @@ class JobContext:
             raise Cancelled()
 
     def emit(self, event: Any) -> None:
-        self._queue.record(self.claim, event=event)
+        patiently(lambda: self._queue.record(self.claim, event=event))
 
     def save(self, data: bytes, *, file_name: str, content_type: str) -> OutputFile:
         stored = self._storage.put(data, owner=self.claim.job.owner, file_name=file_name,
                                    content_type=content_type, ttl_seconds=self._ttl)
         self.saved.append(stored.id)
-        return OutputFile(url=file_url(self._files_url, stored.id, stored.file_name),
+        # A reference, turned into a URL on the address in force whenever the result is read (storage.urls).
+        return OutputFile(url=file_ref(stored.id, stored.file_name),
                           content_type=stored.content_type, file_name=stored.file_name,
                           file_size=stored.size)
 
@@ -125,7 +143,10 @@ class Heartbeat(threading.Thread):
         # Cancellation is checked more often than the lease needs renewing, so it lands quickly.
         interval = min(self.lease_seconds / 3, 0.25)
         while not self.stop.wait(interval):
-            cancel = self.queue.renew(self.claim, self.lease_seconds)
+            try:
+                cancel = self.queue.renew(self.claim, self.lease_seconds)
+            except StoreUnavailable:
+                continue  # the store decides when it is back: a lease it let expire is reported lost then
             if cancel is None:
                 self.lost = True
             if cancel is None or cancel:
@@ -133,14 +154,14 @@ class Heartbeat(threading.Thread):
 
 
 class Worker:
-    def __init__(self, worker_id: str, queue: WorkQueue, registry: AppRegistry, storage: Storage,
+    def __init__(self, worker_id: str, queue: WorkerStore, registry: AppRegistry, storage: Storage,
                  fetcher: Fetcher, env: AppEnv, on_finish: Callable[[], None] = lambda: None) -> None:
         self.worker_id = worker_id
         self.queue, self.registry, self.storage, self.fetcher, self.env = queue, registry, storage, fetcher, env
         self.settings = env.settings
         self.on_finish = on_finish
         self._runners: dict[str, Runner] = {}
-        self._last_sweep = 0.0
+        self._last_sweep = self._last_beat = 0.0
         self.limits = {app.id: app.max_concurrency for app in registry}
 
     def runner(self, app: App) -> Runner:
@@ -149,9 +170,15 @@ class Worker:
             self._runners[app.id] = app.load(self.env)
         return self._runners[app.id]
 
-    def run_forever(self, stop: threading.Event, listener: Listener | None = None) -> None:
+    def run_forever(self, stop: threading.Event, listener: Waiter | None = None) -> None:
         while not stop.is_set():
-            if not self.step() and not stop.is_set():
+            try:
+                busy = self.step()
+            except StoreUnavailable as e:
+                log.warning("%s; trying again", e)
+                stop.wait(STORE_RETRY_SECONDS)
+                continue
+            if not busy and not stop.is_set():
                 if listener is not None:
                     listener.wait(IDLE_POLL_SECONDS)
                 else:
@@ -160,6 +187,9 @@ class Worker:
     def step(self) -> bool:
         """Claim and run at most one job; False when there was nothing to do."""
         now = time.time()
+        if now - self._last_beat > HEARTBEAT_SECONDS:
+            self._last_beat = now
+            self.queue.heartbeat(self.worker_id, sorted(self.limits))
         if now - self._last_sweep > SWEEP_SECONDS:
             self._last_sweep = now
             self.queue.sweep(now, self.settings.max_attempts)
@@ -171,7 +201,7 @@ class Worker:
 
     def run_claim(self, claim: Claim) -> None:
         ctx = JobContext(claim, self.queue, self.storage, self.fetcher, self.settings.file_ttl_seconds,
-                         self.settings.files_url)
+                         (self.settings.public_url, self.settings.files_url))
         beat = Heartbeat(claim, self.queue, self.settings.lease_seconds, ctx)
         beat.start()
         started = time.perf_counter()
@@ -194,7 +224,7 @@ class Worker:
         elapsed = time.perf_counter() - started
         if error is not None:
             ctx.discard_outputs()
-        if beat.lost or not self.queue.finish(claim, result, error, elapsed):
+        if beat.lost or not patiently(lambda: self.queue.finish(claim, result, error, elapsed)):
             log.warning("lost the lease of job %s: its outputs are discarded", claim.job.id)
             if error is None:
                 ctx.discard_outputs()

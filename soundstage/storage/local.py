@@ -1,21 +1,26 @@
-"""Local-directory storage: ``<root>/<id[:2]>/<id>/{data,meta.json}``, uploads staged under ``<root>/.staging``."""
+"""Local-directory storage: ``<root>/<id[:2]>/<id>/{data,meta.json}``, multipart parts under ``<root>/.uploads``."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
 import shutil
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 from soundstage.errors import InvalidInput, NotFound
-from soundstage.storage.base import PendingUpload, StoredFile
+from soundstage.storage.base import MAX_PART_NUMBER, Download, PendingUpload, Source, StoredFile
+from soundstage.storage.serving import Delivery
 
-__all__ = ["LocalStorage", "new_id"]
+__all__ = ["LocalStorage", "clean_name", "new_id"]
 
 ID_BYTES = 24  # 192 random bits: the id is the download capability
+COPY_CHUNK = 1 << 20
+UPLOAD_TTL_SECONDS = 24 * 3600.0  # an upload begun and never completed is removed after this
 
 
 def new_id() -> str:
@@ -28,41 +33,51 @@ def _safe_id(file_id: str) -> str:
     return file_id
 
 
+def _write(source: Source, target: Path) -> str:
+    """Write ``source`` to ``target`` atomically (a temp file beside it, then a rename); its MD5 hex."""
+    digest = hashlib.md5(usedforsecurity=False)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+    with os.fdopen(fd, "wb") as out:
+        if isinstance(source, bytes):
+            out.write(source)
+            digest.update(source)
+        else:
+            while chunk := source.read(COPY_CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+    os.replace(tmp, target)
+    return digest.hexdigest()
+
+
 class LocalStorage:
-    """Satisfies ``Storage`` and ``MultipartUploads``."""
+    """Satisfies ``FileStore``."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._staging = root / ".staging"
         self._uploads = root / ".uploads"
-        for d in (self._staging, self._uploads):
-            d.mkdir(parents=True, exist_ok=True)
+        self._uploads.mkdir(parents=True, exist_ok=True)
 
     def _dir(self, file_id: str) -> Path:
         file_id = _safe_id(file_id)
         return self.root / file_id[:2] / file_id
 
-    def staging_dir(self) -> Path:
-        return self._staging
-
-    def put(self, source: Path | bytes, *, owner: str, file_name: str, content_type: str,
-            ttl_seconds: float | None, file_id: str | None = None) -> StoredFile:
+    def put(self, source: Source, *, owner: str, file_name: str, content_type: str, ttl_seconds: float | None,
+            file_id: str | None = None) -> StoredFile:
         file_id = file_id or new_id()
-        now = time.time()
-        meta = StoredFile(id=file_id, owner=owner, file_name=_clean_name(file_name), content_type=content_type,
-                          size=0, created_at=now, expires_at=None if ttl_seconds is None else now + ttl_seconds)
         target = self._dir(file_id)
         target.mkdir(parents=True, exist_ok=True)
-        data = target / "data"
-        if isinstance(source, bytes):
-            data.write_bytes(source)
-        else:
-            os.replace(source, data)
-        meta = StoredFile(**{**asdict(meta), "size": data.stat().st_size})
-        # meta.json is written last and atomically: a file without it does not exist yet.
-        tmp = target / "meta.json.tmp"
-        tmp.write_text(json.dumps(asdict(meta)))
-        os.replace(tmp, target / "meta.json")
+        _write(source, target / "data")
+        return self._commit(target, file_id, owner, file_name, content_type, ttl_seconds)
+
+    def _commit(self, target: Path, file_id: str, owner: str, file_name: str, content_type: str,
+                ttl_seconds: float | None) -> StoredFile:
+        """Write meta.json beside ``data``, last and atomically: a file without it does not exist yet."""
+        now = time.time()
+        meta = StoredFile(id=file_id, owner=owner, file_name=clean_name(file_name), content_type=content_type,
+                          size=(target / "data").stat().st_size, created_at=now,
+                          expires_at=None if ttl_seconds is None else now + ttl_seconds)
+        (target / "meta.json.tmp").write_text(json.dumps(asdict(meta)))
+        os.replace(target / "meta.json.tmp", target / "meta.json")
         return meta
 
     def stat(self, file_id: str) -> StoredFile:
@@ -74,15 +89,18 @@ class LocalStorage:
             raise NotFound("File expired")
         return meta
 
-    def path(self, file_id: str) -> Path:
+    def read(self, file_id: str, limit: int | None = None) -> bytes:
         self.stat(file_id)
-        return self._dir(file_id) / "data"
+        with (self._dir(file_id) / "data").open("rb") as f:
+            return f.read() if limit is None else f.read(limit)
+
+    def download(self, stored: StoredFile, served: Delivery) -> Download:
+        return Download(path=self._dir(stored.id) / "data")
 
     def delete(self, file_id: str) -> None:
         shutil.rmtree(self._dir(file_id), ignore_errors=True)
 
-    def purge_expired(self, now: float | None = None, upload_ttl_seconds: float = 24 * 3600) -> int:
-        """Delete expired files and abandoned uploads; returns how many were removed."""
+    def purge_expired(self, now: float | None = None) -> int:
         now = time.time() if now is None else now
         removed = 0
         for meta_path in self.root.glob("*/*/meta.json"):
@@ -93,9 +111,9 @@ class LocalStorage:
             if expires is not None and expires < now:
                 shutil.rmtree(meta_path.parent, ignore_errors=True)
                 removed += 1
-        for folder in [*self._uploads.iterdir(), *self._staging.iterdir()]:
-            if folder.stat().st_mtime < now - upload_ttl_seconds:
-                shutil.rmtree(folder, ignore_errors=True) if folder.is_dir() else folder.unlink(missing_ok=True)
+        for folder in self._uploads.iterdir():
+            if folder.stat().st_mtime < now - UPLOAD_TTL_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
                 removed += 1
         return removed
 
@@ -117,31 +135,32 @@ class LocalStorage:
         except FileNotFoundError as e:
             raise NotFound("Upload not found") from e
 
-    def part_path(self, upload_id: str, number: int) -> Path:
+    def put_part(self, upload_id: str, number: int, source: Source) -> str:
         folder, _ = self._upload(upload_id)
-        if not 1 <= number <= 10_000:
-            raise InvalidInput(f"part number {number} is out of range 1..10000", field="partNumber",
+        if not 1 <= number <= MAX_PART_NUMBER:
+            raise InvalidInput(f"part number {number} is out of range 1..{MAX_PART_NUMBER}", field="partNumber",
                                value=number)
-        return folder / f"part-{number:05d}"
+        return f'"{_write(source, folder / f"part-{number:05d}")}"'
 
     def complete(self, upload_id: str, numbers: list[int]) -> StoredFile:
         folder, info = self._upload(upload_id)
-        staged = self._staging / f"{upload_id}.joined"
-        with staged.open("wb") as out:
-            for n in sorted(set(numbers)):
-                part = folder / f"part-{n:05d}"
-                if not part.exists():
-                    raise InvalidInput(f"part {n} was never uploaded", field="parts", value=n)
+        parts = [folder / f"part-{n:05d}" for n in sorted(set(numbers))]
+        missing = next((p for p in parts if not p.exists()), None)
+        if missing is not None:
+            n = int(missing.name.removeprefix("part-"))
+            raise InvalidInput(f"part {n} was never uploaded", field="parts", value=n)
+        file_id = str(info["file_id"])
+        target = self._dir(file_id)
+        target.mkdir(parents=True, exist_ok=True)
+        with (target / "data").open("wb") as out:
+            for part in parts:
                 with part.open("rb") as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
-        stored = self.put(staged, owner=str(info["owner"]), file_name=str(info["file_name"]),
-                          content_type=str(info["content_type"]),
-                          ttl_seconds=info["ttl_seconds"],  # type: ignore[arg-type]
-                          file_id=str(info["file_id"]))
+                    shutil.copyfileobj(src, out, COPY_CHUNK)
+        stored = self._commit(target, file_id, str(info["owner"]), str(info["file_name"]),
+                              str(info["content_type"]), info["ttl_seconds"])  # type: ignore[arg-type]
         shutil.rmtree(folder, ignore_errors=True)
         return stored
 
-
-def _clean_name(name: str) -> str:
+def clean_name(name: str) -> str:
     name = os.path.basename(name.replace("\\", "/")).strip() or "file.bin"
     return "".join(c for c in name if c.isprintable() and c not in '"<>|')[:200] or "file.bin"

@@ -9,7 +9,6 @@ goes away cancels the job. Keys are the server's own (``Authorization: Bearer <k
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import functools
@@ -17,7 +16,6 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Literal
 
-from anyio import to_thread
 from pydantic import BaseModel, Field
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -91,26 +89,27 @@ class JobFeed:
     """A job's stream events as they land; ``job`` is its latest state."""
 
     def __init__(self, request: Request, job: Job) -> None:
-        self.store, self.job, self.seen = services(request).store, job, 0
+        self.jobs, self.job, self.seen = services(request).jobs, job, 0
 
     async def events(self) -> AsyncIterator[Any]:
         delay = MIN_POLL
-        while True:
-            job = self.store.get(self.job.owner, self.job.id)  # state first: the events before it are read
-            fresh = self.store.events(job.id, self.seen)
-            for seq, event in fresh:
-                self.seen = seq
-                yield event
-            self.job = job
-            if job.state.finished:
-                return
-            delay = MIN_POLL if fresh else min(delay * 1.5, MAX_POLL)
-            await asyncio.sleep(delay)
+        async with self.jobs.watch(self.job.id) as watch:
+            while True:
+                job = await self.jobs.get(self.job.owner, self.job.id)  # state first: the events before it are read
+                fresh = await self.jobs.events(job.id, self.seen)
+                for seq, event in fresh:
+                    self.seen = seq
+                    yield event
+                self.job = job
+                if job.state.finished:
+                    return
+                delay = MIN_POLL if fresh else min(delay * 1.5, MAX_POLL)
+                await watch.wait(delay)
 
     async def cancel(self) -> None:
         if not self.job.state.finished:
             with contextlib.suppress(AlreadyCompleted, NotFound):  # finished meanwhile: nothing to stop
-                await to_thread.run_sync(self.store.cancel, self.job.owner, self.job.id)
+                await self.jobs.cancel(self.job.owner, self.job.id)
 
 
 class JobFailed(SoundstageError):

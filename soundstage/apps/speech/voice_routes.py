@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import asyncio
 
-from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from soundstage.api.edge import base_url, services
+from soundstage.api.edge import base_url, files_base, services
 from soundstage.errors import AppFailed, NotFound
 from soundstage.jobs.models import JobState, NewJob, Priority
 from soundstage.speech.voices import CustomVoices, preview_text, resolve_voice, voice_catalog
+from soundstage.storage.urls import resolve_refs
 
 __all__ = ["PREVIEW_OWNER", "list_voices", "voice_preview"]
 
@@ -41,12 +41,12 @@ async def voice_preview(request: Request) -> Response:
     index = svc.settings.data_dir / "previews" / f"{voice.id}.job"
     job_id = index.read_text().strip() if index.exists() else ""
     try:
-        job = svc.store.get(PREVIEW_OWNER, job_id) if job_id else None
+        job = await svc.jobs.get(PREVIEW_OWNER, job_id) if job_id else None
     except NotFound:
         job = None
     if job is None or job.state in (JobState.FAILED, JobState.CANCELLED):
         payload = {"input": preview_text(voice), "voice": voice.id, "response_format": "mp3"}
-        job = await to_thread.run_sync(svc.store.submit, NewJob(
+        job = await svc.jobs.submit(NewJob(
             owner=PREVIEW_OWNER, app_id=PREVIEW_APP, endpoint_id=PREVIEW_APP, input=payload,
             priority=Priority.LOW, base_url=base_url(request)))
         svc.doorbell.ring()
@@ -56,8 +56,8 @@ async def voice_preview(request: Request) -> Response:
     while not job.state.finished and waited < PREVIEW_WAIT_SECONDS:
         await asyncio.sleep(POLL_SECONDS)
         waited += POLL_SECONDS
-        job = svc.store.get(PREVIEW_OWNER, job.id)
+        job = await svc.jobs.get(PREVIEW_OWNER, job.id)
     if job.state is not JobState.SUCCEEDED:
         why = job.error.message if job.error else job.state.value
         raise AppFailed(f"the preview of {voice.id} is not ready: {why}")
-    return RedirectResponse(job.result["audio"]["url"], status_code=302)
+    return RedirectResponse(resolve_refs(job.result, files_base(request))["audio"]["url"], status_code=302)
