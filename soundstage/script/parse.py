@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from soundstage.script.directions import NON_VERBAL_BEAT, apply_direction
+from soundstage.script.mentions import audio_reference
 from soundstage.script.model import Cue, CueKind, Delivery, Item, Line, Mode, Pause, Script, Speaker
 
 __all__ = ["NARRATOR", "looks_like_script", "parse_script"]
@@ -40,7 +41,6 @@ TOKEN = re.compile(
 CUE_KINDS = {"sfx": CueKind.SFX, "sound": CueKind.SFX, "fx": CueKind.SFX, "ambience": CueKind.AMBIENCE,
              "ambient": CueKind.AMBIENCE, "bg": CueKind.AMBIENCE, "background": CueKind.AMBIENCE,
              "music": CueKind.MUSIC}
-AUDIO_REF = re.compile(r"@Audio(\d)", re.IGNORECASE)
 GENDER_WORDS = {
     "female": ("she", "woman", "girl", "mrs", "ms", "miss", "mother", "mom", "grandma", "queen", "lady", "aunt",
                "sister", "daughter", "wife", "女", "妈", "姐", "妹", "婆"),
@@ -116,9 +116,7 @@ class _Builder:
 
     def cue(self, kind: str, description: str) -> None:
         desc = description.strip()
-        ref = AUDIO_REF.search(desc)
-        self.items.append(Cue(kind=CUE_KINDS[kind.lower()], description=desc,
-                              reference=int(ref.group(1)) if ref else None))
+        self.items.append(Cue(kind=CUE_KINDS[kind.lower()], description=desc, reference=audio_reference(desc)))
 
 
 def _line(builder: _Builder, raw: str, last_speaker: str) -> str:

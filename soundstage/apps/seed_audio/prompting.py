@@ -2,46 +2,20 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from soundstage.apps.seed_audio.schema import PromptMode, SeedAudioInput
 from soundstage.errors import AppFailed, InvalidInput
 from soundstage.script.director import direct
 from soundstage.script.intent import SURE, Decision, Judge, classify
 from soundstage.script.judge import WriterJudge
+from soundstage.script.mentions import ReferenceRoles, reference_roles, strip_mentions
 from soundstage.script.model import Cue, CueKind, Line, Mode, Script, Speaker
 from soundstage.script.parse import NARRATOR, looks_like_script, parse_script
 from soundstage.script.writer import WriterConfig, write_script
 
 __all__ = ["ReferenceRoles", "build_script", "choose_mode", "reference_roles"]
-
-VOICE_OF = re.compile(r"\s*\b(?:(?:in|with|using)\s+(?:the\s+)?voice\s+(?:of|from)\s+@Audio(\d)|"
-                      r"(?:in|with|using)\s+@Audio(\d)(?:'s)?\s+voice)\b[,.]?", re.IGNORECASE)
-AS_SOUND = re.compile(r"\s*\b(?:with|using|over)\s+@Audio(\d)\s+(?:as|for)\s+(?:the\s+|a\s+)?"
-                      r"(background|ambience|ambient|bed|music|soundtrack|sound)\b[,.]?", re.IGNORECASE)
-MENTION = re.compile(r"@Audio(\d)", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class ReferenceRoles:
-    voice: int | None  # @AudioN used as the (first) speaker's voice
-    sounds: tuple[tuple[int, CueKind], ...]  # @AudioN placed in the mix
-    text: str  # the prompt with those phrases taken out
-
-
-def reference_roles(prompt: str, count: int) -> ReferenceRoles:
-    """"in the voice of @Audio1" and "with @Audio2 as the background" in any mode; a lone reference
-    with a plain text prompt is a voice."""
-    voice = next((int(m.group(1) or m.group(2)) for m in VOICE_OF.finditer(prompt)), None)
-    sounds = tuple((int(m.group(1)), CueKind.MUSIC if m.group(2).lower() in {"music", "soundtrack"}
-                    else CueKind.AMBIENCE) for m in AS_SOUND.finditer(prompt))
-    text = AS_SOUND.sub("", VOICE_OF.sub("", prompt)).strip()
-    if voice is None and count == 1 and not sounds and not MENTION.search(text):
-        voice = 1
-    return ReferenceRoles(voice, sounds, text)
-
 
 def choose_mode(inp: SeedAudioInput, text: str, judge: Judge | None = None) -> Decision:
     """The request's ``mode`` wins; then a script's shape; then instruction or text (issue 14), with the
@@ -60,7 +34,7 @@ def _log_decision(decision: Decision, log: Callable[[str, str], None]) -> None:
 
 
 def _text_script(text: str) -> Script:
-    spoken = " ".join(MENTION.sub("", text).split())
+    spoken = " ".join(strip_mentions(text).split())
     if not spoken:
         raise InvalidInput("prompt: nothing is left to speak once the @Audio references are taken out",
                            field="prompt", value=text[:80])

@@ -8,7 +8,6 @@ A clip is decoded in full (PyAV) to measure its real duration: a corrupt or misl
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from soundstage.apps.seed_audio.schema import (
@@ -21,12 +20,12 @@ from soundstage.audio.buffer import AudioBuffer
 from soundstage.audio.codecs import AudioFormat, decode
 from soundstage.errors import InvalidInput, SoundstageError
 from soundstage.script.image import check_image
+from soundstage.script.mentions import mentions
 
 __all__ = ["PCM_TYPES", "Reference", "check_mentions", "load_clip"]
 
 PCM_TYPES = ("audio/pcm", "audio/l16", "audio/x-pcm", "audio/raw")
 DEFAULT_PCM_RATE = 24_000
-MENTION = re.compile(r"@Audio(\d+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -65,11 +64,10 @@ def load_clip(data: bytes, content_type: str, field: str) -> AudioBuffer:
 def check_mentions(inp: SeedAudioInput) -> None:
     """``@Audio3`` with two references is an error, not a silent no-op."""
     count = len(inp.audio_urls or [])
-    for m in MENTION.finditer(inp.prompt):
-        n = int(m.group(1))
-        if not 1 <= n <= count:
-            raise InvalidInput(f"prompt: mentions @Audio{n} but {count} reference clip(s) were given in audio_urls",
-                               field="prompt", value=m.group(0))
+    for m in mentions(inp.prompt):
+        if m.kind == "audio" and not 1 <= m.index <= count:
+            raise InvalidInput(f"prompt: mentions @Audio{m.index} but {count} reference clip(s) were given in "
+                               f"audio_urls", field="prompt", value=m.text)
 
 
 def check_image_bytes(data: bytes, field: str = "image_url") -> str:

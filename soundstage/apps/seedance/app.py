@@ -7,7 +7,6 @@ the mix render in parallel -> mux (video packets copied, AAC track of exactly th
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,7 +25,6 @@ from soundstage.apps.seedance.references import (
     load_audio,
     load_image,
     probe_reference_video,
-    strip_mentions,
 )
 from soundstage.apps.seedance.schema import (
     MAX_AUDIO_BYTES,
@@ -46,6 +44,7 @@ from soundstage.production.casting import cast, script_language
 from soundstage.production.plan import ProductionOptions
 from soundstage.production.produce import Watch, render_plan
 from soundstage.production.produce import plan as plan_production
+from soundstage.script.mentions import mentions, reference_roles, strip_mentions
 from soundstage.script.model import Cue, CueKind, Script
 from soundstage.script.video_prompt import parse_video_prompt
 from soundstage.speech.controls import Controls
@@ -59,8 +58,6 @@ ROOT = "bytedance/seedance-2.0"
 MIN_SECONDS, MAX_SECONDS = 4.0, 15.0  # duration "auto" follows the dialogue within these
 MAX_SPEEDUP = 1.25  # dialogue that overflows the duration is spoken at most this much faster
 LEAD_IN = 0.5  # s of scene before the first line
-VOICE_MENTION = re.compile(r"(?:voice|sounds? like|speaks? like|声音|音色)\D{0,20}@Audio(\d+)|@Audio(\d+)\D{0,12}"
-                           r"(?:voice|声音|音色)", re.IGNORECASE)
 DESCRIPTION = ("Seedance 2.0 {kind} with native audio: one synced track (dialogue, ambience, foley; 48 kHz stereo; "
                "exactly the video's length). Offline picture: an animatic (storyboard in motion) with lip-synced "
                "speaker cards.")
@@ -141,8 +138,8 @@ class Seedance:
         kit = self.env.toolkit
         refs = self._references(inp, ctx, workdir)
         prompt = strip_mentions(inp.prompt)
-        script = self._script(inp, refs, ctx)
-        voices = self._cast(script, inp, refs, ctx)
+        script, voice = self._script(inp, refs, ctx)
+        voices = self._cast(script, voice, refs, ctx)
         options = ProductionOptions(Controls(), inp.loudness_target, ctx.seed, duration=inp.seconds,
                                     max_speedup=MAX_SPEEDUP, lead_in=LEAD_IN, spots_clear_of_speech=True,
                                     min_duration=MIN_SECONDS, max_duration=MAX_SECONDS, step=1 / FPS)
@@ -169,26 +166,30 @@ class Seedance:
         mux(video_path, mix.master if mix else None, out_path)
         return deliver.output(inp, out_path, plan, picture, mix, ctx)
 
-    def _script(self, inp: TextToVideoInput, refs: _References, ctx: RunContext) -> Script:
-        script = parse_video_prompt(strip_mentions(inp.prompt))
-        beds = [n for n in range(1, len(refs.audio) + 1) if n not in _voice_mentions(inp.prompt)]
-        if beds:  # a reference clip not named as a voice is part of the scene's sound
-            script = replace(script, items=(*(Cue(CueKind.AMBIENCE, f"@Audio{n}", reference=n) for n in beds),
-                                            *script.items))
+    def _script(self, inp: TextToVideoInput, refs: _References, ctx: RunContext) -> tuple[Script, int | None]:
+        """The prompt's script, with the reference clips that are not a speaker's voice in the mix."""
+        roles = reference_roles(inp.prompt, len(refs.audio))
+        script = parse_video_prompt(strip_mentions(roles.text))
+        voice = roles.voice if script.lines else None
+        kinds = dict(roles.sounds)
+        beds = [Cue(kinds.get(n, CueKind.AMBIENCE), f"@Audio{n}", reference=n)
+                for n in range(1, len(refs.audio) + 1) if n != voice]
+        if beds:
+            script = replace(script, items=(*beds, *script.items))
         ctx.log(f"dialogue: {len(script.lines)} line(s) by {', '.join(s.name for s in script.speakers) or 'nobody'}"
-                f"; setting: {script.setting or '(none)'}")
-        return script
+                f"; setting: {script.setting or '(none)'}"
+                + (f"; voice from @Audio{voice}" if voice else "") + "".join(f"; {c.description} in the mix"
+                                                                             for c in beds))
+        return script, voice
 
-    def _cast(self, script: Script, inp: TextToVideoInput, refs: _References, ctx: RunContext) -> dict:
+    def _cast(self, script: Script, voice: int | None, refs: _References, ctx: RunContext) -> dict:
         matched = {}
-        wanted = _voice_mentions(inp.prompt)
-        if wanted and script.speakers:
-            n = wanted[0]
+        if voice is not None and script.speakers:
             matched[script.speakers[0].name] = self.env.toolkit.matcher().match(
-                refs.audio[n - 1], script_language(script), f"@Audio{n}", ctx.log).voice
+                refs.audio[voice - 1], script_language(script), f"@Audio{voice}", ctx.log).voice
         voices = cast(script, None, matched, ctx.seed)
-        for name, voice in voices.items():
-            ctx.log(f"voice for {name}: {voice.id}")
+        for name, chosen in voices.items():
+            ctx.log(f"voice for {name}: {chosen.id}")
         return voices
 
     def _size(self, inp: TextToVideoInput, refs: _References) -> tuple[int, int]:
@@ -231,13 +232,9 @@ class Seedance:
         return _References()
 
 
-def _voice_mentions(prompt: str) -> list[int]:
-    return [int(m.group(1) or m.group(2)) for m in VOICE_MENTION.finditer(prompt)]
-
-
 def _mention_order(prompt: str, images: tuple[Still, ...]) -> tuple[Still, ...]:
     """Reference images in the order the prompt mentions them (unmentioned ones after, as given)."""
-    order = [int(n) - 1 for n in re.findall(r"@Image(\d+)", prompt, re.IGNORECASE)]
+    order = [m.index - 1 for m in mentions(prompt) if m.kind == "image"]
     seen = list(dict.fromkeys(i for i in order if 0 <= i < len(images)))
     return tuple(images[i] for i in [*seen, *(i for i in range(len(images)) if i not in seen)])
 

@@ -8,7 +8,6 @@ decoded to measure them. Every refusal is a 422 naming the field, the value and 
 from __future__ import annotations
 
 import io
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,14 +28,13 @@ from soundstage.audio.buffer import AudioBuffer
 from soundstage.audio.codecs import decode
 from soundstage.errors import InvalidInput, SoundstageError
 from soundstage.script.image import check_image
+from soundstage.script.mentions import mentions
 from soundstage.video.probe import VideoInfo, probe_video
 
-__all__ = ["MAX_IMAGE_PIXELS", "MENTION", "check_mentions", "load_audio", "load_image", "probe_reference_video",
-           "strip_mentions"]
+__all__ = ["MAX_IMAGE_PIXELS", "check_mentions", "load_audio", "load_image", "probe_reference_video"]
 
 MAX_IMAGE_PIXELS = 64_000_000  # 8K x 8K: larger is a decompression bomb, not a reference
 MAX_REFERENCE_PIXELS = 3840 * 2160  # per frame of a reference video
-MENTION = re.compile(r"@(Image|Video|Audio)(\d+)", re.IGNORECASE)
 AUDIO_TYPES = ("mp3", "wav")
 
 
@@ -113,13 +111,7 @@ class Counts:
 def check_mentions(prompt: str, counts: Counts) -> None:
     """``@Video2`` with one video is an error, not a silent no-op."""
     have = {"image": counts.images, "video": counts.videos, "audio": counts.audios}
-    for m in MENTION.finditer(prompt):
-        kind, n = m.group(1).lower(), int(m.group(2))
-        if not 1 <= n <= have[kind]:
-            raise InvalidInput(f"prompt: mentions {m.group(0)} but {have[kind]} {kind} reference(s) were given in "
-                               f"{kind}_urls", field="prompt", value=m.group(0))
-
-
-def strip_mentions(prompt: str) -> str:
-    """The prompt without ``@Image1``-style mentions (they are references, not words to hear or show)."""
-    return re.sub(r"\s{2,}", " ", MENTION.sub("", prompt)).strip()
+    for m in mentions(prompt):
+        if not 1 <= m.index <= have[m.kind]:
+            raise InvalidInput(f"prompt: mentions {m.text} but {have[m.kind]} {m.kind} reference(s) were given in "
+                               f"{m.kind}_urls", field="prompt", value=m.text)
