@@ -111,8 +111,12 @@ class JobContext:
         return fetched.data, fetched.content_type
 
     def discard_outputs(self) -> None:
+        """Best effort: a file that cannot be deleted now is unreferenced, and expires with its lifetime."""
         for file_id in self.saved:
-            self._storage.delete(file_id)
+            try:
+                self._storage.delete(file_id)
+            except SoundstageError as e:
+                log.warning("job %s: output %s not deleted: %s", self.request_id, file_id, e)
 
 
 def job_error(exc: BaseException) -> JobError:

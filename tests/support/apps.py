@@ -110,6 +110,24 @@ def _noop(env: AppEnv):
     return lambda inp, ctx: NoopOutput()
 
 
+class CopyInput(BaseModel):
+    url: str
+
+
+class CopyOutput(BaseModel):
+    file: dict[str, object]
+    sha256: str
+
+
+def _copy(env: AppEnv):
+    """Reads an input file (an upload or a reference) and writes it back as an output file."""
+    def run(inp: CopyInput, ctx: RunContext) -> CopyOutput:
+        data, content_type = ctx.fetch(inp.url, field="url", limit=1 << 20)
+        saved = ctx.save(data, file_name="copy.bin", content_type=content_type)
+        return CopyOutput(file=saved.to_json(), sha256=hashlib.sha256(data).hexdigest())
+    return run
+
+
 def _admit_fetch(inp: FetchInput, admission: Admission) -> FetchInput:
     """Fetch at submit: a file over 16 bytes is refused before anything is queued; else keep a copy."""
     data, content_type = admission.fetch(inp.url, field="url", limit=inp.limit)
@@ -124,6 +142,7 @@ APPS = [
     App(id="test/fetch", title="Fetch", input=FetchInput, output=FetchOutput, load=_fetch),
     App(id="test/stream", title="Stream", input=StreamInput, output=StreamOutput, load=_stream),
     App(id="test/noop", title="No-op", input=NoopInput, output=NoopOutput, load=_noop),
+    App(id="test/copy", title="Copy an input file to an output file", input=CopyInput, output=CopyOutput, load=_copy),
     App(id="test/admit", title="Checked at submit", input=FetchInput, output=FetchOutput, load=_fetch,
         admit=_admit_fetch),
     App(id="test/single", title="One at a time", input=SleepInput, output=SleepOutput, load=_sleep,
