@@ -31,8 +31,8 @@ def api_server(data_dir: Path, env: dict[str, str]) -> Server:
 class WorkerProcess:
     """``soundstage worker`` with a data directory of its own."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
-        self.data_dir = data_dir
+    def __init__(self, data_dir: Path, env: dict[str, str], worker_id: str | None = None) -> None:
+        self.data_dir, self.worker_id = data_dir, worker_id or data_dir.name
         data_dir.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "SOUNDSTAGE_DATA_DIR": str(data_dir), "SOUNDSTAGE_APPS": "tests.support.apps:APPS",
                     "SOUNDSTAGE_API_KEYS": f"{TEST_KEY},{OTHER_KEY}", "SOUNDSTAGE_LEASE_SECONDS": "2",
@@ -42,7 +42,7 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "soundstage", "worker"], env=self.env, cwd=ROOT,
+            self.proc = subprocess.Popen([sys.executable, "-m", "soundstage", "worker", "--worker-id", self.worker_id], env=self.env, cwd=ROOT,
                                          stdout=log, stderr=subprocess.STDOUT)
         return self
 
