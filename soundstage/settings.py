@@ -80,8 +80,22 @@ class Settings:
     """onnxruntime threads of the speech engine, per worker process."""
     video_renderer: str = "animatic"
     """What draws the picture of the video endpoints (``animatic`` offline; plug-ins by entry point)."""
+    writer: str = "auto"
+    """Who writes the script of an instruction prompt: ``embedded`` (a small model in the worker, fetched on
+    first need), ``endpoint`` (``writer_url``), ``off`` (the offline director: no new dialogue), or ``auto``:
+    the endpoint when ``writer_url`` is set, else embedded."""
+    writer_url: str = ""
+    """An OpenAI-compatible chat API base (``http://host:8080/v1``) that writes scripts and describes images."""
+    writer_model: str = "default"
+    """The model name sent to ``writer_url``."""
+    writer_key: str = ""
+    """The bearer key sent to ``writer_url``."""
+    writer_threads: int = 1
+    """CPU threads of the embedded writer, per worker (one leaves a core for speech on a 2-core machine)."""
+    writer_model_path: str = ""
+    """A local GGUF model for the embedded writer instead of the registry's Qwen2.5-Coder-1.5B-Instruct."""
     extra: Mapping[str, str] = field(default_factory=dict)
-    """Unrecognised SOUNDSTAGE_* variables, kept for apps (e.g. WRITER_URL)."""
+    """Unrecognised SOUNDSTAGE_* variables, kept for plug-in apps."""
 
     @property
     def loopback(self) -> bool:
