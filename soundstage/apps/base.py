@@ -50,10 +50,12 @@ class RunContext(Protocol):
     def log(self, message: str, level: str = "INFO") -> None: ...
     def progress(self, fraction: float, message: str | None = None) -> None: ...
     def cancelled(self) -> bool:
-        """True once the user asked to cancel; long runs check it between steps."""
+        """True once the user asked to cancel, or the worker is stopping (the job is then requeued);
+        long runs check it between steps."""
         ...
     def check_cancelled(self) -> None:
-        """Raise ``Cancelled`` if cancellation was requested."""
+        """Raise ``Cancelled`` if cancellation was requested; or, if the worker is stopping, a
+        BaseException that hands the job back to the queue (so let it through)."""
         ...
     def emit(self, event: Any) -> None:
         """A partial result for ``/run/{id}/stream`` clients (JSON-able)."""
