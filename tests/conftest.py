@@ -5,10 +5,23 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import procs
 from tests.support.recognizer import Recognizer
 from tests.support.server import Server
 
 pytest_plugins = ["tests.support.backends"]  # pg_server, pg_url, s3_endpoint, s3_bucket
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_outlives_the_run() -> Iterator[None]:
+    """Issue 15: a soundstage process started by the tests and alive at the end fails the run."""
+    yield from procs.owned_by_run()
+
+
+@pytest.fixture(autouse=True)
+def no_process_outlives_its_test() -> Iterator[None]:
+    """Issue 15: what a test started and left running is stopped; having to SIGKILL it fails the test."""
+    yield from procs.owned_by_test()
 
 
 @pytest.fixture(scope="module")

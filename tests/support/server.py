@@ -1,4 +1,8 @@
-"""A real soundstage server in a subprocess on loopback, for integration tests."""
+"""A real soundstage server in a subprocess on loopback, for integration tests.
+
+The server runs in a process group of its own (``procs.spawn``), which its workers share; stopping
+it fails if the server ignores SIGTERM or a worker outlives it by more than 2 s (issue 15).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from pathlib import Path
 from typing import Self
 
 import httpx
+
+from tests.support import procs
 
 TEST_KEY = "test-key-id:test-key-secret"
 OTHER_KEY = "other-key-id:other-key-secret"
@@ -49,14 +55,16 @@ class Server:
     def url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.port}"
 
-    def start(self) -> Server:
+    def start(self) -> Self:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cmd = [sys.executable, "-m", "soundstage", "serve", "--port", str(self.port), "--workers",
                str(self.workers), *self.args]
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(cmd, env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                                         start_new_session=True)
-        self.wait_ready()
+        self.proc = procs.spawn(cmd, env=self.env, cwd=ROOT, log=self.log)
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.stop(check=False)
+            raise
         return self
 
     def wait_ready(self, timeout: float = 30.0) -> None:
@@ -78,26 +86,32 @@ class Server:
         out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], check=False, capture_output=True, text=True).stdout
         return [int(p) for p in out.split()]
 
+    def worker(self, worker_id: str) -> subprocess.Popen[bytes]:
+        """A ``soundstage worker`` of this server's data dir and apps, in a process group of its own
+        (stop it with ``procs.stop``)."""
+        cmd = [sys.executable, "-m", "soundstage", "worker", "--worker-id", worker_id]
+        return procs.spawn(cmd, env=self.env, cwd=ROOT, log=self.data_dir / f"{worker_id}.log")
+
     def kill9(self) -> None:
         """The server and, through the parent-death signal, its workers."""
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
 
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+    def stop(self, check: bool = True) -> None:
+        """SIGTERM the server; anything of its group that had to be SIGKILLed fails ``check``."""
+        if self.proc is None:
+            return
+        killed = procs.stop(self.proc)
+        if killed and check:
+            raise AssertionError(f"server on port {self.port} did not stop cleanly; killed:\n  "
+                                 + "\n  ".join(killed))
 
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        self.stop(check=kind is None)  # an error in the test itself matters more
 
 
 def headers(key: str = TEST_KEY) -> dict[str, str]:
