@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support import procs
 from tests.support.s3 import S3_ENV
 from tests.support.server import OTHER_KEY, ROOT, TEST_KEY, Server, headers
 
@@ -41,9 +42,8 @@ class WorkerProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "soundstage", "worker", "--worker-id", self.worker_id], env=self.env, cwd=ROOT,
-                                         stdout=log, stderr=subprocess.STDOUT)
+        cmd = [sys.executable, "-m", "soundstage", "worker", "--worker-id", self.worker_id]
+        self.proc = procs.spawn(cmd, env=self.env, cwd=ROOT, log=self.log)  # a process group of its own
         return self
 
     @property
@@ -57,13 +57,12 @@ class WorkerProcess:
         self.proc.wait()
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        """SIGTERM; having to SIGKILL it, or anything it started, fails the test (issue 15)."""
+        if self.proc is None:
+            return
+        killed = procs.stop(self.proc)
+        if killed:
+            raise AssertionError(f"worker {self.worker_id} did not stop cleanly; killed:\n  " + "\n  ".join(killed))
 
 
 def wait_completed(base_url: str, path: str, ids: list[str], timeout: float = 120) -> None:
