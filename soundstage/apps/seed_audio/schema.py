@@ -12,6 +12,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
+from soundstage.apps.schema import (
+    LOUDNESS_DESCRIPTION,
+    LOUDNESS_PRESETS,
+    AudioFile,
+    Loudness,
+    loudness_lufs,
+)
+
 __all__ = [
     "LOUDNESS_PRESETS",
     "MAX_CLIP_BYTES",
@@ -38,7 +46,6 @@ MAX_CLIP_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 MAX_PROMPT_CHARS = 12_000  # about ten minutes of speech, the output limit below
 MAX_OUTPUT_SECONDS = 600.0  # fal's is 2 minutes; ours is 10
-LOUDNESS_PRESETS = {"default": -16.0, "broadcast": -23.0, "streaming": -14.0}  # LUFS (EBU R128 = -23)
 
 
 class OutputFormat(enum.Enum):
@@ -88,8 +95,7 @@ class SeedAudioInput(BaseModel):
     timestamps: bool = Field(default=False, description="Return word timings with speakers.")
     subtitles: bool = Field(default=False, description="Return SRT and WebVTT subtitle files.")
     stems: bool = Field(default=False, description="Return one file per track (dialogue, ambience, foley, music).")
-    loudness: float | Literal["default", "broadcast", "streaming"] = Field(default="default", description=(
-        "Integrated loudness target in LUFS (-30..-8), or a preset: default -16, broadcast -23, streaming -14."))
+    loudness: Loudness = Field(default="default", description=LOUDNESS_DESCRIPTION)
 
     @field_validator("prompt")
     @classmethod
@@ -105,26 +111,11 @@ class SeedAudioInput(BaseModel):
             raise ValueError("image_url cannot be combined with audio_urls; send one or the other")
         return value
 
-    @field_validator("loudness")
-    @classmethod
-    def _loudness(cls, value: float | str) -> float | str:
-        if not isinstance(value, str) and not -30.0 <= value <= -8.0:
-            raise ValueError(f"{value} LUFS is outside the range -30..-8")
-        return value
-
     @property
     def loudness_target(self) -> float:
-        return LOUDNESS_PRESETS[self.loudness] if isinstance(self.loudness, str) else float(self.loudness)
+        return loudness_lufs(self.loudness)
 
 
-class AudioFile(BaseModel):
-    url: str
-    content_type: str | None = None
-    file_name: str | None = None
-    file_size: int | None = None
-    duration: float | None = Field(default=None, description="Seconds, measured by decoding the file written.")
-    channels: int | None = None
-    sample_rate: int | None = None
 
 
 class WordTiming(BaseModel):

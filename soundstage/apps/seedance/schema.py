@@ -13,6 +13,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 
+from soundstage.apps.schema import (
+    LOUDNESS_DESCRIPTION,
+    File,
+    Loudness,
+    VideoFile,
+    loudness_lufs,
+)
+
 __all__ = [
     "MAX_AUDIO_BYTES",
     "MAX_AUDIO_SECONDS",
@@ -40,7 +48,6 @@ MIN_VIDEO_SECONDS, MAX_VIDEO_SECONDS = 2.0, 15.0  # combined length of the refer
 MAX_AUDIO_SECONDS = 15.0  # combined length of the reference audio
 MAX_IMAGES, MAX_VIDEOS, MAX_AUDIOS, MAX_FILES = 9, 3, 3, 12
 DURATIONS = ("auto", *(str(s) for s in range(4, 16)))
-LOUDNESS_PRESETS = {"default": -16.0, "broadcast": -23.0, "streaming": -14.0}  # LUFS
 
 
 class AspectRatio(enum.Enum):
@@ -90,9 +97,7 @@ class _Common(BaseModel):
     lipsync: bool = Field(default=False, description="Return per-speaker visemes (OVR 15) with start and end.")
     subtitles: bool = Field(default=False, description="Return SRT and WebVTT subtitles of the dialogue.")
     stems: bool = Field(default=False, description="Return dialogue, ambience and foley as separate WAV files.")
-    loudness: float | Literal["default", "broadcast", "streaming"] = Field(default="default", description=(
-        "Integrated loudness of the track in LUFS (-30..-8), or a preset: default -16, broadcast -23, "
-        "streaming -14."))
+    loudness: Loudness = Field(default="default", description=LOUDNESS_DESCRIPTION)
 
     @field_validator("prompt")
     @classmethod
@@ -101,16 +106,9 @@ class _Common(BaseModel):
             raise ValueError("the prompt is empty (only white space); at least 1 character is required")
         return value
 
-    @field_validator("loudness")
-    @classmethod
-    def _loudness(cls, value: float | str) -> float | str:
-        if not isinstance(value, str) and not -30.0 <= value <= -8.0:
-            raise ValueError(f"{value} LUFS is outside the range -30..-8")
-        return value
-
     @property
     def loudness_target(self) -> float:
-        return LOUDNESS_PRESETS[self.loudness] if isinstance(self.loudness, str) else float(self.loudness)
+        return loudness_lufs(self.loudness)
 
     @property
     def seconds(self) -> float | None:
@@ -163,24 +161,8 @@ class FastReferenceToVideoInput(ReferenceToVideoInput):
     resolution: FastResolution = FAST_RESOLUTION  # type: ignore[assignment]
 
 
-class VideoFile(BaseModel):
-    url: str
-    content_type: str | None = None
-    file_name: str | None = None
-    file_size: int | None = None
-    width: int | None = Field(default=None, description="Pixels, measured from the file written.")
-    height: int | None = None
-    fps: float | None = None
-    duration: float | None = Field(default=None, description="Seconds: the video stream's, from the file.")
-    num_frames: int | None = None
-    has_audio: bool | None = None
 
 
-class File(BaseModel):
-    url: str
-    content_type: str | None = None
-    file_name: str | None = None
-    file_size: int | None = None
 
 
 class Subtitles(BaseModel):
