@@ -102,6 +102,11 @@ TERMS: tuple[Term, ...] = (
     *_t("crickets", "crickets", "cricket", "crickets chirping", "insects at night", "蟋蟀", "虫鸣", "蛐蛐"),
     *_t("wind_in_leaves", "wind in the leaves", "rustling leaves", "wind in the trees", "wind in a forest",
         "wind in the forest", "leaves rustling", "树叶沙沙", "风吹树叶", "林间风声", "沙沙"),
+    *_t("impact", "impact", "thud", "thump", "hit the floor", "hits the floor", "lands", "landing", "dropped",
+        "bang", "crash", "bump", "撞击", "砰", "落地", "掉在地上"),
+    *_t("impact_wood", "wooden knock", "wood impact", "clack", "wooden clack", "木头撞击", "木块"),
+    *_t("impact_metal", "clang", "metal impact", "metal hit", "clank", "metallic clang", "金属撞击", "哐当"),
+    *_t("whoosh", "whoosh", "swish", "swoosh", "swing", "swipe", "嗖", "挥动"),
     *_t("drone", "drone", "tense drone", "ominous drone", "low drone", "dark drone", "低音嗡鸣", "压迫感"),
     *_t("riser", "riser", "rising tension", "swell", "build up", "crescendo", "渐强", "紧张上升"),
     # recorded (optional CC0 animal pack); without it these words fall through to UNSUPPORTED

@@ -37,6 +37,7 @@ class Family(str, Enum):
     NATURE = "nature"
     TENSION = "tension"
     CROWD = "crowd"
+    IMPACTS = "impacts"  # foley for a picture's motion: hits, landings, swings
     ANIMALS = "animals"  # recorded only (optional sample pack): no convincing procedural model
 
 

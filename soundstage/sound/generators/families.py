@@ -7,6 +7,7 @@ from soundstage.sound.generators import (
     doors,
     footsteps,
     household,
+    impacts,
     interior,
     kitchen,
     nature,
@@ -23,5 +24,5 @@ __all__ = ["all_generators"]
 
 def all_generators(voices: VoiceSource | None = None) -> tuple[Generator, ...]:
     """Every family's generators; crowd walla is built from ``voices`` when a speech engine is given."""
-    modules = (weather, water, street, footsteps, doors, household, interior, kitchen, nature, tension)
+    modules = (weather, water, street, footsteps, doors, household, interior, kitchen, nature, tension, impacts)
     return tuple(g for m in modules for g in m.generators()) + crowd.generators(voices)
