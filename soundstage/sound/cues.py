@@ -48,7 +48,7 @@ def _t(generator: str, *texts: str, **kw: float) -> tuple[Term, ...]:
 
 
 TERMS: tuple[Term, ...] = (
-    *_t("rain_light", "light rain", "drizzle", "下小雨", "soft rain", "gentle rain", "小雨", "毛毛雨", "细雨"),
+    *_t("rain_light", "light rain", "drizzle", "下小雨", "soft rain", "gentle rain", "rainy", "小雨", "毛毛雨", "细雨"),
     *_t("rain_heavy", "heavy rain", "downpour", "下大雨", "rainstorm", "pouring rain", "rain", "raining", "大雨", "暴雨", "下雨", "雨声", "雨"),
     *_t("rain_window", "rain on a window", "rain on the window", "rain against the window", "rain on glass",
         "雨打窗户", "窗外的雨", "雨打玻璃"),
