@@ -81,6 +81,37 @@ def first_byte(client: httpx.Client, path: str, body: dict[str, object], event: 
     return elapsed
 
 
+def measures() -> dict[str, Callable[[httpx.Client], float]]:
+    openai = {"model": "tts-1", "voice": VOICE, "input": TEXT}
+    run = {"input": TEXT, "voice": VOICE, "response_format": "pcm", "stream": True}
+    return {
+        "openai pcm": lambda c: first_byte(c, "/v1/audio/speech", {**openai, "response_format": "pcm"}),
+        "openai mp3": lambda c: first_byte(c, "/v1/audio/speech", {**openai, "response_format": "mp3"}),
+        "run stream": lambda c: first_byte(c, "/run/soundstage/speech/stream", run, event=True),
+    }
+
+
+def measure(repeats: int, threads: int, head: str, sentence: str) -> dict[str, list[float]]:
+    ours = measures()
+    times: dict[str, list[float]] = {name: [] for name in [*ours, "raw first phrase", "raw first sentence"]}
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        data.mkdir()
+        (data / "models").symlink_to(models_dir(), target_is_directory=True)
+        raw = raw_kokoro(threads, Path(tmp))
+        server = Server(data, workers=1, env={"SOUNDSTAGE_SPEECH_THREADS": str(threads)})
+        with server, httpx.Client(base_url=server.url, timeout=300) as client:
+            for first in ours.values():  # warm-up: the worker loads Kokoro; both sides warm their kernels
+                first(client)
+            raw(head), raw(sentence)
+            for _ in range(repeats):
+                times["raw first phrase"].append(raw(head))
+                for name, run in ours.items():
+                    times[name].append(run(client))
+                times["raw first sentence"].append(raw(sentence))
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=7)
@@ -88,36 +119,13 @@ def main() -> None:
     args = parser.parse_args()
     head, _ = first_phrase(TEXT)
     sentence = split_sentences(TEXT)[0]
-    openai = {"model": "tts-1", "voice": VOICE, "input": TEXT}
-    ours: dict[str, Callable[[httpx.Client], float]] = {
-        "openai pcm": lambda c: first_byte(c, "/v1/audio/speech", {**openai, "response_format": "pcm"}),
-        "openai mp3": lambda c: first_byte(c, "/v1/audio/speech", {**openai, "response_format": "mp3"}),
-        "run stream": lambda c: first_byte(c, "/run/soundstage/speech/stream",
-                                           {"input": TEXT, "voice": VOICE, "response_format": "pcm", "stream": True},
-                                           event=True),
-    }
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data"
-        data.mkdir()
-        (data / "models").symlink_to(models_dir(), target_is_directory=True)
-        raw = raw_kokoro(args.threads, Path(tmp))
-        env = {"SOUNDSTAGE_SPEECH_THREADS": str(args.threads)}
-        with Server(data, workers=1, env=env) as server, httpx.Client(base_url=server.url, timeout=300) as client:
-            times: dict[str, list[float]] = {name: [] for name in [*ours, "raw first phrase", "raw first sentence"]}
-            for name, measure in ours.items():  # warm-up: the worker loads Kokoro, both sides warm their kernels
-                measure(client)
-            raw(head), raw(sentence)
-            for _ in range(args.repeats):
-                times["raw first phrase"].append(raw(head))
-                for name, measure in ours.items():
-                    times[name].append(measure(client))
-                times["raw first sentence"].append(raw(sentence))
+    times = measure(args.repeats, args.threads, head, sentence)
     medians = {name: statistics.median(values) for name, values in times.items()}
     base = medians["raw first phrase"]
     print(f"text: {TEXT!r}\nfirst phrase: {head!r}; first sentence: {sentence!r}")
     print(f"threads={args.threads} repeats={args.repeats} (median wall seconds; 2 shared cores)")
     for name, value in medians.items():
-        ratio = f"  ratio to raw first phrase {value / base:.2f}" if name in ours else ""
+        ratio = "" if name.startswith("raw") else f"  ratio to raw first phrase {value / base:.2f}"
         print(f"  {name:<20} {value:6.3f} s{ratio}")
     print("targets: first audio <= 0.5 s; ratio <= 1.2")
 
