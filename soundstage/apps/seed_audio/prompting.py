@@ -7,13 +7,12 @@ from dataclasses import replace
 
 from soundstage.apps.seed_audio.schema import PromptMode, SeedAudioInput
 from soundstage.errors import AppFailed, InvalidInput
-from soundstage.script.director import direct
+from soundstage.script.brief import make_brief
 from soundstage.script.intent import SURE, Decision, Judge, classify
-from soundstage.script.judge import WriterJudge
 from soundstage.script.mentions import ReferenceRoles, reference_roles, strip_mentions
-from soundstage.script.model import Cue, CueKind, Line, Mode, Script, Speaker
+from soundstage.script.model import Cue, Line, Mode, Script, Speaker
 from soundstage.script.parse import NARRATOR, looks_like_script, parse_script
-from soundstage.script.writer import WriterConfig, write_script
+from soundstage.script.writing import CancelCheck, DirectorWriter, Writer
 
 __all__ = ["ReferenceRoles", "build_script", "choose_mode", "reference_roles"]
 
@@ -41,28 +40,28 @@ def _text_script(text: str) -> Script:
     return Script(Mode.TEXT, (Line(NARRATOR, spoken),), (Speaker(NARRATOR),))
 
 
-def _instruction(text: str, writer: WriterConfig | None, image: str | None, log: Callable[[str, str], None]) -> Script:
-    request = f"{text}\nThe scene: {image}" if image else text
-    if writer is not None:
-        try:
-            return write_script(request, writer)
-        except AppFailed as e:
-            log(f"{e}; using the offline director instead", "WARN")
-    script = direct(text)
-    if image and not script.setting:
-        script = replace(script, setting=image.lower(), items=(Cue(CueKind.AMBIENCE, image.lower()), *script.items))
-    return script
+def _instruction(text: str, writer: Writer, image: str | None, seed: int, log: Callable[[str, str], None],
+                 cancelled: CancelCheck | None) -> Script:
+    brief = make_brief(text, image)
+    log(f"writing the script: {writer.describe()}", "INFO")
+    try:
+        return writer.write(brief, seed, log, cancelled)
+    except AppFailed as e:
+        log(f"{e}; using the offline director instead", "WARN")
+        return DirectorWriter(f"the writer failed: {e}").write(brief, seed, log)
 
 
-def build_script(inp: SeedAudioInput, roles: ReferenceRoles, writer: WriterConfig | None, image: str | None,
-                 log: Callable[[str, str], None]) -> Script:
-    decision = choose_mode(inp, roles.text, WriterJudge(writer) if writer is not None else None)
+def build_script(inp: SeedAudioInput, roles: ReferenceRoles, writer: Writer, image: str | None,
+                 log: Callable[[str, str], None], seed: int = 0, cancelled: CancelCheck | None = None) -> Script:
+    """``writer`` writes instruction prompts (``DirectorWriter()`` for none) and, when it can, judges prompts
+    the intent heuristic is unsure of."""
+    decision = choose_mode(inp, roles.text, writer.judge())
     _log_decision(decision, log)
     mode = decision.mode
     if mode is Mode.SCRIPT:
         script = parse_script(roles.text)
     elif mode is Mode.INSTRUCTION:
-        script = _instruction(roles.text, writer, image, log)
+        script = _instruction(roles.text, writer, image, seed, log, cancelled)
     else:
         script = _text_script(roles.text)
     if image and mode is not Mode.INSTRUCTION and not script.setting:

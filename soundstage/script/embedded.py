@@ -1,0 +1,257 @@
+"""The embedded writer: a small instruction model run in the worker by llama.cpp (``xllamacpp``).
+
+The default model is Qwen2.5-Coder-1.5B-Instruct Q4_K_M (``soundstage.script.writer_assets``), fetched on
+first need and loaded once per worker process, then kept warm. Its answer is constrained to the writer's
+JSON schema by a grammar (llguidance, no optional whitespace: a compact answer is ~30% fewer tokens), so
+it is always valid JSON of the right shape. A draft that fails the brief's checks (too few lines, a
+repeated line, a line copying the instruction, the wrong language) is written once more with the next seed;
+a second failure raises ``AppFailed`` and the caller falls back to the offline director.
+
+Generation runs on ``threads`` CPU threads (one by default, so that a busy 2-core machine still has a core
+for speech) and stops within a token of the job being cancelled. Once the model is loaded it also judges
+prompts the intent heuristic is unsure of (it is never loaded for that alone).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from soundstage.errors import AppFailed, AssetError, Cancelled
+from soundstage.script.brief import Brief, problems
+from soundstage.script.intent import Decision, Judge
+from soundstage.script.judge import JUDGE_CONFIDENCE, Verdict
+from soundstage.script.judge import SYSTEM as JUDGE_SYSTEM
+from soundstage.script.model import Mode, Script
+from soundstage.script.writer import SYSTEM, TEMPERATURE, WrittenScript, parse_written, to_script
+from soundstage.script.writer_assets import MODEL_NAME, ensure_writer_assets
+from soundstage.script.writing import CancelCheck, Log, finish
+
+__all__ = ["EmbeddedConfig", "EmbeddedWriter", "Generation", "script_schema"]
+
+CONTEXT_TOKENS = 4096  # system prompt (~450) + brief (~150) + the longest answer (MAX_LINES lines)
+TOKENS_PER_LINE = 60  # a line item with its direction, and its share of cues and pauses (measured ~45)
+HEADER_TOKENS = 120  # title, setting, ambience, music and the speakers
+VERDICT_TOKENS = 60
+EXTRA_ITEMS = 6  # cues and pauses beyond the lines
+ATTEMPTS = 2  # a rejected draft is written once more, with the next seed
+PROGRESS_TOKENS = 100  # log a line every this many tokens while writing
+COMPACT = {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"}
+NOTE = "script written by the embedded writer model ({model})"
+
+
+
+@dataclass(frozen=True)
+class EmbeddedConfig:
+    models_dir: Path
+    """``<data_dir>/models``: the registry weights are cached in ``writer/`` below it."""
+    model_path: Path | None = None
+    """A local GGUF model to use instead of the registry's (a stronger model, or a tiny test fixture)."""
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One answer, with the figures the bench reports."""
+
+    content: str
+    prompt_tokens: int
+    tokens: int
+    seconds: float  # wall time of the whole request
+
+    @property
+    def tokens_per_second(self) -> float:
+        return self.tokens / self.seconds if self.seconds > 0 else 0.0
+
+
+def _grammar(schema: dict[str, Any]) -> str:
+    import xllamacpp
+
+    return str(xllamacpp.json_schema_to_grammar({**schema, "x-guidance": COMPACT}))
+
+
+def script_schema(brief: Brief) -> dict[str, Any]:
+    """The writer's schema, strict, with as many items as the brief's lines (and a few cues and pauses):
+    a small model otherwise stops after three or four lines."""
+    schema = _strict(WrittenScript.model_json_schema())
+    least, most = brief.lines
+    items = {**schema["properties"]["items"], "minItems": least + 1, "maxItems": most + EXTRA_ITEMS}
+    return {**schema, "properties": {**schema["properties"], "items": items}}
+
+
+def _strict(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every property required (a small model skips optional ones it should write), recursively."""
+    out = dict(schema)
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {k: _strict(v) for k, v in out["properties"].items()}
+        out["required"] = [k for k in out["properties"] if k != "direction"]
+    for key in ("$defs",):
+        if key in out:
+            out[key] = {k: _strict(v) for k, v in out[key].items()}
+    return out
+
+
+class _Model:
+    """A loaded GGUF model behind llama.cpp's in-process server (one slot; callers hold the writer's lock)."""
+
+    def __init__(self, path: Path, threads: int) -> None:
+        import xllamacpp
+
+        params = xllamacpp.CommonParams()
+        params.model.path = str(path)
+        params.n_ctx = CONTEXT_TOKENS
+        params.n_parallel = 1
+        params.cpuparams.n_threads = threads
+        params.cpuparams_batch.n_threads = threads
+        params.api_keys = [secrets.token_urlsafe(24)]  # it also listens on loopback: no one else may use it
+        params.verbosity = 0
+        self._server = xllamacpp.Server(params)
+        self.verdict_grammar = _grammar(Verdict.model_json_schema())
+
+    def chat(self, system: str, user: str, grammar: str, seed: int, max_tokens: int, temperature: float,
+             cancelled: CancelCheck, on_tokens: Callable[[int], None]) -> Generation:
+        request = {"messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+                   "grammar": grammar, "seed": seed, "temperature": temperature, "max_tokens": max_tokens,
+                   "stream": True, "stream_options": {"include_usage": True}}
+        parts: list[str] = []
+        final: dict[str, Any] = {}
+
+        def on_chunk(chunk: dict[str, Any]) -> bool:
+            final.update(chunk if "usage" in chunk else {})
+            for choice in chunk.get("choices", []):
+                if choice.get("delta", {}).get("content"):
+                    parts.append(choice["delta"]["content"])
+                    on_tokens(len(parts))
+            return cancelled()  # True stops generation at once
+
+        started = time.monotonic()
+        error = self._server.handle_chat_completions(request, on_chunk)
+        if cancelled():
+            raise Cancelled()
+        if isinstance(error, dict) and "error" in error:
+            raise AppFailed(f"the embedded writer failed: {error['error']}")
+        usage = final.get("usage", {})
+        return Generation("".join(parts), int(usage.get("prompt_tokens", 0)),
+                          int(usage.get("completion_tokens", len(parts))), time.monotonic() - started)
+
+
+class EmbeddedWriter:
+    """Satisfies ``soundstage.script.writing.Writer``; one per worker process (``services.Engines``)."""
+
+    def __init__(self, config: EmbeddedConfig, cancelled: CancelCheck | None = None) -> None:
+        self.config = config
+        self._lock = threading.Lock()
+        self._model: _Model | None = None
+        self.last: Generation | None = None
+        """The last answer's figures (for the bench and the job log)."""
+
+    def describe(self) -> str:
+        return f"the embedded writer ({self._model_name()}, {self.config.threads} thread(s))"
+
+    def _model_name(self) -> str:
+        return self.config.model_path.name if self.config.model_path else MODEL_NAME
+
+    @property
+    def loaded(self) -> bool:
+        return self._model is not None
+
+    def load(self, log: Log | None = None) -> None:
+        """Fetch (first use only) and load the model; ``AppFailed`` saying why it cannot."""
+        with self._lock:
+            self._load(log or _quiet)
+
+    def _load(self, log: Log) -> _Model:
+        if self._model is not None:
+            return self._model
+        path = self.config.model_path or self._fetch(log)
+        if not path.is_file():
+            raise AppFailed(f"the embedded writer's model {path} does not exist")
+        started = time.monotonic()
+        try:
+            self._model = _Model(path, self.config.threads)
+        except ImportError as e:
+            raise AppFailed("the embedded writer needs the xllamacpp package (pip install xllamacpp)") from e
+        except Exception as e:  # llama.cpp reports a bad model file as a bare RuntimeError or ValueError
+            raise AppFailed(f"the embedded writer could not load {path}: {type(e).__name__}: {e}") from e
+        log(f"writer model loaded in {time.monotonic() - started:.1f} s ({self._model_name()})", "INFO")
+        return self._model
+
+    def _fetch(self, log: Log) -> Path:
+        step = {"part": ""}
+
+        def progress(label: str, done: int, total: int) -> None:
+            if label != step["part"]:
+                step["part"] = label
+                log(f"fetching the writer model on first use: {label} ({total / (1 << 20):.0f} MiB)", "INFO")
+
+        try:
+            return ensure_writer_assets(self.config.models_dir, progress).model
+        except AssetError as e:
+            raise AppFailed(f"the embedded writer's model could not be fetched: {e}") from e
+
+    def write(self, brief: Brief, seed: int, log: Log, cancelled: CancelCheck | None = None) -> Script:
+        found: list[str] = []
+        for attempt in range(ATTEMPTS):
+            answer = self.draft(brief, seed + attempt, log, cancelled)
+            script = finish(to_script(parse_written(answer.content), NOTE.format(model=self._model_name())), brief)
+            found = problems(script, brief)
+            if not found:
+                return script
+            log(f"the writer's draft was rejected ({'; '.join(found[:3])})"
+                + ("; writing it again with the next seed" if attempt + 1 < ATTEMPTS else ""), "WARN")
+        raise AppFailed(f"the embedded writer's drafts were rejected: {'; '.join(found[:3])}")
+
+    def draft(self, brief: Brief, seed: int, log: Log | None = None, cancelled: CancelCheck | None = None) -> Generation:
+        """One answer to the brief, unchecked: JSON of the writer's schema (the grammar sees to that)."""
+        log = log or _quiet
+
+        def on_tokens(n: int) -> None:
+            if n % PROGRESS_TOKENS == 0:
+                log(f"writing: {n} tokens", "INFO")
+
+        budget = HEADER_TOKENS + TOKENS_PER_LINE * (brief.lines[1] + EXTRA_ITEMS)
+        with self._lock:
+            model = self._load(log)
+            answer = model.chat(SYSTEM, brief.message(), _grammar(script_schema(brief)), seed, budget, TEMPERATURE,
+                                cancelled or _never, on_tokens)
+        self.last = answer
+        log(f"written: {answer.tokens} tokens in {answer.seconds:.1f} s ({answer.tokens_per_second:.1f} tokens/s,"
+            f" prompt {answer.prompt_tokens} tokens)", "INFO")
+        return answer
+
+    def judge(self) -> Judge | None:
+        return _EmbeddedJudge(self) if self.loaded else None
+
+    def verdict(self, prompt: str) -> Decision:
+        with self._lock:
+            model = self._load(_quiet)
+            answer = model.chat(JUDGE_SYSTEM, prompt, model.verdict_grammar, 0, VERDICT_TOKENS, 0.0, _never,
+                                lambda n: None)
+        try:
+            verdict = Verdict.model_validate(json.loads(answer.content))
+        except ValueError as e:
+            raise AppFailed(f"the embedded writer's verdict could not be used: {e}") from e
+        mode = Mode.INSTRUCTION if verdict.instruction else Mode.TEXT
+        return Decision(mode, verdict.reason.strip() or "no reason given", JUDGE_CONFIDENCE)
+
+
+@dataclass(frozen=True)
+class _EmbeddedJudge:
+    writer: EmbeddedWriter
+
+    def __call__(self, prompt: str) -> Decision:
+        return self.writer.verdict(prompt)
+
+
+def _quiet(message: str, level: str) -> None:
+    del message, level
+
+
+def _never() -> bool:
+    return False
