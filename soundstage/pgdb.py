@@ -5,17 +5,19 @@ Kept free of domain logic, like ``sqlitedb``: the stores bring their queries; th
 migrations are one ordered history for the whole database (jobs, keys, worker heartbeats).
 
 Errors: a lost or unreachable server raises ``StoreUnavailable`` (HTTP 503), chained to the driver's error.
-Pooled connections are checked when taken, so the first request after a server restart gets a fresh one.
+Pooled connections are not checked when taken (that would cost a round trip per query): a single statement
+(``query``/``one``) that finds its connection closed by a server restart purges the pool's dead connections
+and runs once more on a live one; a ``transaction()`` raises, and its caller retries or answers 503.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg.rows import dict_row
@@ -29,6 +31,7 @@ log = logging.getLogger("soundstage.pgdb")
 
 POOL_TIMEOUT_SECONDS = 10.0  # waiting for a connection longer than this means the server is gone
 CONNECT_TIMEOUT_SECONDS = 5
+T = TypeVar("T")
 MIGRATION_LOCK = 0x50554E44  # pg_advisory lock key: one process migrates at a time
 
 
@@ -99,6 +102,14 @@ def is_postgres_url(url: str) -> bool:
     return url.startswith(("postgresql://", "postgres://"))
 
 
+class _Stale(Exception):
+    """A pooled connection the server had closed (a restart): the statement never ran."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 def _unavailable(e: Exception) -> StoreUnavailable:
     return StoreUnavailable(f"The job store (PostgreSQL) is unavailable: {type(e).__name__}: {e}".strip())
 
@@ -110,32 +121,49 @@ class PgDatabase:
         self.url = url
         self.pool = ConnectionPool(
             url, min_size=1, max_size=max_size, name=name, open=False, timeout=POOL_TIMEOUT_SECONDS,
-            check=ConnectionPool.check_connection,
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_SECONDS,
                     "application_name": name},
         )
         self.pool.open(wait=False)
 
     @contextmanager
-    def connection(self) -> Iterator[psycopg.Connection[Any]]:
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        conn: psycopg.Connection[Any] | None = None
         try:
             with self.pool.connection() as conn:
                 yield conn
-        except (psycopg.OperationalError, PoolTimeout) as e:
+        except PoolTimeout as e:
+            raise _unavailable(e) from e
+        except psycopg.OperationalError as e:
+            if conn is not None and (conn.closed or conn.broken):
+                self.pool.check()  # a restart closed them all: replace every dead one at once
+                raise _Stale(e) from e
             raise _unavailable(e) from e
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection[Any]]:
-        with self.connection() as conn, conn.transaction():
-            yield conn
+        try:
+            with self._connection() as conn, conn.transaction():
+                yield conn
+        except _Stale as e:
+            raise _unavailable(e.cause) from e.cause
+
+    def _statement(self, sql: str, args: Any, fetch: Callable[[psycopg.Cursor[Any]], T]) -> T:
+        """One statement (atomic on its own, in autocommit), run again once if its connection was dead."""
+        for attempt in (1, 2):
+            try:
+                with self._connection() as conn:
+                    return fetch(conn.execute(sql, args))
+            except _Stale as e:
+                if attempt == 2:
+                    raise _unavailable(e.cause) from e.cause
+        raise AssertionError("unreachable")
 
     def query(self, sql: str, args: Any = ()) -> list[dict[str, Any]]:
-        with self.connection() as conn:
-            return conn.execute(sql, args).fetchall()  # type: ignore[arg-type]
+        return self._statement(sql, args, lambda cur: cur.fetchall())
 
     def one(self, sql: str, args: Any = ()) -> dict[str, Any] | None:
-        with self.connection() as conn:
-            return conn.execute(sql, args).fetchone()  # type: ignore[arg-type]
+        return self._statement(sql, args, lambda cur: cur.fetchone())
 
     def version(self) -> int:
         """The schema version applied (0: none)."""

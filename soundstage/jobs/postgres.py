@@ -47,6 +47,20 @@ CHANGED_CHANNEL = "soundstage_changed"
 NOW = "extract(epoch from clock_timestamp())"
 UNLIMITED = 1 << 30  # max_attempts for a graceful release: never fails the job
 
+CLAIM = (
+    "WITH allowed AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(app_id, lim)),"
+    " busy AS (SELECT app_id, count(*) AS n FROM jobs WHERE state = 'running'"
+    "          AND app_id = ANY(%s::text[]) GROUP BY app_id),"
+    " open_apps AS (SELECT a.app_id FROM allowed a LEFT JOIN busy b ON b.app_id = a.app_id"
+    "               WHERE a.lim IS NULL OR coalesce(b.n, 0) < a.lim),"
+    " pick AS (SELECT seq FROM jobs WHERE state = 'queued' AND app_id IN (SELECT app_id FROM open_apps)"
+    f"          AND (start_deadline IS NULL OR start_deadline > {NOW})"
+    "          ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)"
+    f" UPDATE jobs j SET state = 'running', lease_owner = %s, lease_expires = {NOW} + %s,"
+    f" started_at = coalesce(started_at, {NOW}), attempts = attempts + 1"
+    f" FROM pick WHERE j.seq = pick.seq RETURNING j.*, pg_notify('{CHANGED_CHANNEL}', j.id) AS notified"
+)
+
 
 def _error_json(error: JobError | None) -> str | None:
     if error is None:
@@ -65,6 +79,22 @@ def _job(row: Mapping[str, Any]) -> Job:
         inference_time=row["inference_time"], progress=row["progress"], webhook_url=row["webhook_url"],
         base_url=row["base_url"],
     )
+
+
+# Finishing: the outcome, the webhook outbox row and the notification in one statement. lease_owner is kept:
+# it tells a retried ``finish`` of the same worker that its first try landed.
+FINISH = (
+    "WITH done AS (UPDATE jobs SET state = %(state)s, result = %(result)s, error = %(error)s,"
+    f" inference_time = %(seconds)s, finished_at = {NOW}, lease_expires = NULL WHERE {{where}} RETURNING *),"
+    " hook AS (INSERT INTO deliveries (job_id, owner, url, next_at) SELECT id, owner, webhook_url, finished_at"
+    "          FROM done WHERE webhook_url IS NOT NULL AND webhook_url <> '' ON CONFLICT (job_id) DO NOTHING)"
+    f" SELECT *, pg_notify('{CHANGED_CHANNEL}', id) AS notified FROM done"
+)
+
+
+def _outcome(state: JobState, result: Any, error: JobError | None, seconds: float | None) -> dict[str, Any]:
+    return {"state": state.value, "result": None if result is None else Json(result), "error": _error_json(error),
+            "seconds": seconds}
 
 
 def _changed(db: Connection[Any], job_id: str) -> None:
@@ -86,15 +116,15 @@ class PostgresJobStore:
 
     # -- Submissions -------------------------------------------------------------------------
     def submit(self, job: NewJob) -> Job:
-        with self.db.transaction() as db:
-            row = db.execute(
-                "INSERT INTO jobs (id, owner, app_id, endpoint_id, state, priority, input, created_at,"
-                f" start_deadline, webhook_url, base_url) VALUES (%s,%s,%s,%s,'queued',%s,%s,{NOW},%s,%s,%s)"
-                " RETURNING *",
-                (str(uuid.uuid4()), job.owner, job.app_id, job.endpoint_id, int(job.priority), Json(job.input),
-                 job.start_deadline, job.webhook_url, job.base_url),
-            ).fetchone()
-            _queued(db)
+        # The id is made here, so a submit retried after a lost reply finds its job instead of adding one.
+        job_id = str(uuid.uuid4())
+        row = self.db.one(
+            "INSERT INTO jobs (id, owner, app_id, endpoint_id, state, priority, input, created_at,"
+            f" start_deadline, webhook_url, base_url) VALUES (%s,%s,%s,%s,'queued',%s,%s,{NOW},%s,%s,%s)"
+            f" ON CONFLICT (id) DO NOTHING RETURNING *, pg_notify('{QUEUED_CHANNEL}', '') AS notified",
+            (job_id, job.owner, job.app_id, job.endpoint_id, int(job.priority), Json(job.input), job.start_deadline,
+             job.webhook_url, job.base_url),
+        ) or self.db.one("SELECT * FROM jobs WHERE id = %s", (job_id,))
         assert row is not None
         return _job(row)
 
@@ -144,26 +174,16 @@ class PostgresJobStore:
     def claim(self, worker_id: str, limits: Mapping[str, int | None], lease_seconds: float) -> Claim | None:
         if not limits:
             return None
-        apps, caps = list(limits), [lim for lim in limits.values()]
-        with self.db.transaction() as db:
-            for app in sorted(a for a, lim in limits.items() if lim is not None):
-                db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (app,))
-            row = db.execute(
-                "WITH allowed AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(app_id, lim)),"
-                " busy AS (SELECT app_id, count(*) AS n FROM jobs WHERE state = 'running'"
-                "          AND app_id = ANY(%s::text[]) GROUP BY app_id),"
-                " open_apps AS (SELECT a.app_id FROM allowed a LEFT JOIN busy b ON b.app_id = a.app_id"
-                "               WHERE a.lim IS NULL OR coalesce(b.n, 0) < a.lim),"
-                " pick AS (SELECT seq FROM jobs WHERE state = 'queued' AND app_id IN (SELECT app_id FROM open_apps)"
-                f"          AND (start_deadline IS NULL OR start_deadline > {NOW})"
-                "          ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)"
-                f" UPDATE jobs j SET state = 'running', lease_owner = %s, lease_expires = {NOW} + %s,"
-                f" started_at = coalesce(started_at, {NOW}), attempts = attempts + 1"
-                " FROM pick WHERE j.seq = pick.seq RETURNING j.*",
-                (apps, caps, apps, worker_id, lease_seconds),
-            ).fetchone()
-            if row is not None:
-                _changed(db, row["id"])
+        apps, caps = list(limits), list(limits.values())
+        args = (apps, caps, apps, worker_id, lease_seconds)
+        limited = sorted(a for a, lim in limits.items() if lim is not None)
+        if not limited:  # the common case: one statement, one round trip
+            row = self.db.one(CLAIM, args)
+        else:
+            with self.db.transaction() as db:
+                for app in limited:  # two claims cannot both see room under an app's limit
+                    db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (app,))
+                row = db.execute(CLAIM, args).fetchone()
         if row is None:
             return None
         return Claim(job=_job(row), worker_id=worker_id, lease_expires=row["lease_expires"])
@@ -176,22 +196,17 @@ class PostgresJobStore:
 
     def record(self, claim: Claim, *, log: tuple[str, str] | None = None, progress: float | None = None,
                event: Any = None) -> None:
-        job_id = claim.job.id
-        with self.db.transaction() as db:
-            # Bumping the counter row-locks the job, so concurrent records number their lines in turn.
-            counts = db.execute(
-                "UPDATE jobs SET log_count = log_count + %s, event_count = event_count + %s,"
-                " progress = coalesce(%s, progress) WHERE id = %s RETURNING log_count, event_count",
-                (int(log is not None), int(event is not None), progress, job_id)).fetchone()
-            if counts is None:
-                return
-            if log is not None:
-                db.execute(f"INSERT INTO job_logs (job_id, seq, message, level, ts) VALUES (%s, %s, %s, %s, {NOW})",
-                           (job_id, counts["log_count"], log[0], log[1]))
-            if event is not None:
-                db.execute("INSERT INTO job_events (job_id, seq, data) VALUES (%s, %s, %s)",
-                           (job_id, counts["event_count"], Json(event)))
-            _changed(db, job_id)
+        # One statement: bumping the counters row-locks the job, so concurrent records number their lines in turn.
+        self.db.query(
+            "WITH c AS (UPDATE jobs SET log_count = log_count + %(l)s, event_count = event_count + %(e)s,"
+            "           progress = coalesce(%(p)s, progress) WHERE id = %(id)s RETURNING id, log_count, event_count),"
+            f" lg AS (INSERT INTO job_logs (job_id, seq, message, level, ts) SELECT id, log_count, %(msg)s, %(lvl)s,"
+            f"        {NOW} FROM c WHERE %(l)s = 1),"
+            " ev AS (INSERT INTO job_events (job_id, seq, data) SELECT id, event_count, %(data)s FROM c WHERE %(e)s = 1)"
+            f" SELECT pg_notify('{CHANGED_CHANNEL}', id) AS notified FROM c",
+            {"id": claim.job.id, "l": int(log is not None), "e": int(event is not None), "p": progress,
+             "msg": log[0] if log else None, "lvl": log[1] if log else None,
+             "data": None if event is None else Json(event)})
 
     def finish(self, claim: Claim, result: Any = None, error: JobError | None = None,
                inference_time: float | None = None) -> bool:
@@ -199,30 +214,20 @@ class PostgresJobStore:
             state = JobState.SUCCEEDED
         else:
             state = JobState.CANCELLED if error.error_type == CANCELLED_ERROR.error_type else JobState.FAILED
-        with self.db.transaction() as db:
-            held = db.execute("SELECT state FROM jobs WHERE id = %s AND lease_owner = %s FOR UPDATE",
-                              (claim.job.id, claim.worker_id)).fetchone()
-            if held is None:
-                return False
-            if held["state"] != JobState.RUNNING.value:
-                # Finished by this same lease already: a retry after a lost reply, not someone else's run.
-                return held["state"] == state.value
-            self._finish_row(db, claim.job.id, state, result, error, inference_time)
-        return True
+        done = self.db.one(
+            FINISH.format(where="id = %(id)s AND lease_owner = %(worker)s AND state = 'running'"),
+            {"id": claim.job.id, "worker": claim.worker_id, **_outcome(state, result, error, inference_time)})
+        if done is not None:
+            return True
+        # Finished by this same lease already (lease_owner is kept): a retry after a lost reply, not another run.
+        held = self.db.one("SELECT state FROM jobs WHERE id = %s AND lease_owner = %s", (claim.job.id, claim.worker_id))
+        return held is not None and held["state"] == state.value
 
     def _finish_row(self, db: Connection[Any], job_id: str, state: JobState, result: Any, error: JobError | None,
                     inference_time: float | None) -> dict[str, Any]:
-        # lease_owner is kept: it tells a retried ``finish`` of the same worker that its first try landed.
-        row = db.execute(
-            f"UPDATE jobs SET state = %s, result = %s, error = %s, inference_time = %s, finished_at = {NOW},"
-            " lease_expires = NULL WHERE id = %s RETURNING *",
-            (state.value, None if result is None else Json(result), _error_json(error), inference_time, job_id),
-        ).fetchone()
+        row = db.execute(FINISH.format(where="id = %(id)s"),
+                         {"id": job_id, **_outcome(state, result, error, inference_time)}).fetchone()
         assert row is not None
-        if row["webhook_url"]:
-            db.execute("INSERT INTO deliveries (job_id, owner, url, next_at) VALUES (%s, %s, %s, %s)"
-                       " ON CONFLICT (job_id) DO NOTHING", (job_id, row["owner"], row["webhook_url"], row["finished_at"]))
-        _changed(db, job_id)
         return row
 
     def sweep(self, now: float, max_attempts: int) -> int:
