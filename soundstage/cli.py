@@ -252,6 +252,9 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub.add_parser("upgrade", help="apply migrations (idempotent)")
     db.set_defaults(func=cmd_db)
 
+    from soundstage import run_command
+
+    run_command.register(sub)  # run, say: one request to a file
     _register_optional(sub)
     return parser
 
