@@ -39,8 +39,9 @@ def builtin_apps() -> list[App]:
     from soundstage.apps.seed_audio.app import seed_audio_app
     from soundstage.apps.seedance.app import seedance_apps
     from soundstage.apps.speech.app import speech_app
+    from soundstage.apps.video_to_audio.app import video_to_audio_app
 
-    return [seed_audio_app(), *seedance_apps(), speech_app()]
+    return [seed_audio_app(), *seedance_apps(), speech_app(), video_to_audio_app()]
 
 
 class Engines:
