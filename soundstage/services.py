@@ -176,7 +176,7 @@ def open_storage(settings: Settings) -> FileStore:
         except ImportError as e:
             raise _scale_extra("S3 storage") from e
 
-        return S3Storage(settings.storage, settings.s3_presign_seconds)
+        return S3Storage(settings.storage, settings.s3_presign_seconds, public_endpoint=settings.s3_public_endpoint)
     if settings.storage:
         raise ConfigError(f"SOUNDSTAGE_STORAGE must be s3://bucket/prefix or empty (local files), got"
                           f" {settings.storage!r}")

@@ -51,6 +51,9 @@ class Settings:
     credentials and endpoint from the standard AWS variables (``AWS_ENDPOINT_URL``, ...)."""
     s3_presign_seconds: float = 3600.0
     """Lifetime of the presigned URL a download is redirected to (never past the file's own expiry)."""
+    s3_public_endpoint: str = ""
+    """Where clients reach the object store, when not at ``AWS_ENDPOINT_URL`` (e.g. MinIO inside compose):
+    presigned download URLs are signed for this endpoint."""
     apps: tuple[str, ...] = ()
     """Extra app providers as ``module:attribute`` (an App, a list of Apps, or a function returning them)."""
     lease_seconds: float = 15.0

@@ -78,19 +78,21 @@ def _mapped(what: str) -> Iterator[None]:
 class S3Storage:
     """Satisfies ``FileStore``. Thread-safe (boto3 clients are); one per process."""
 
-    def __init__(self, url: str, presign_seconds: float = 3600.0, client: Any = None) -> None:
+    def __init__(self, url: str, presign_seconds: float = 3600.0, public_endpoint: str = "") -> None:
         self.location = S3Location(url)
         self.bucket, self.prefix = self.location.bucket, self.location.prefix
         self.presign_seconds = presign_seconds
-        self.client = client or self._client()
+        self.client = self._client()
+        # Presigning is local arithmetic: a client for the endpoint browsers reach signs URLs for that host.
+        self.signer = self._client(public_endpoint) if public_endpoint else self.client
 
     @staticmethod
-    def _client() -> Any:
+    def _client(endpoint: str | None = None) -> Any:
         # A custom endpoint (MinIO, moto, ...) is usually reached by path; AWS itself by virtual host.
-        style = "path" if os.environ.get("AWS_ENDPOINT_URL") else "auto"
+        style = "path" if endpoint or os.environ.get("AWS_ENDPOINT_URL") else "auto"
         config = Config(retries=RETRIES, connect_timeout=3, read_timeout=30,  # type: ignore[arg-type]
                         s3={"addressing_style": style}, signature_version="s3v4")
-        return boto3.session.Session().client("s3", config=config)
+        return boto3.session.Session().client("s3", config=config, endpoint_url=endpoint or None)
 
     def _key(self, *parts: str) -> str:
         return self.prefix + "/".join(parts)
@@ -148,7 +150,7 @@ class S3Storage:
             lifetime = min(lifetime, stored.expires_at - time.time())
         disposition = _disposition(served, stored.file_name)
         with _mapped("File"):
-            url = self.client.generate_presigned_url("get_object", ExpiresIn=max(1, int(lifetime)), Params={
+            url = self.signer.generate_presigned_url("get_object", ExpiresIn=max(1, int(lifetime)), Params={
                 "Bucket": self.bucket, "Key": self._key("files", stored.id),
                 "ResponseContentType": served.content_type, "ResponseContentDisposition": disposition,
                 "ResponseCacheControl": "private, max-age=3600"})

@@ -82,3 +82,16 @@ def test_stats_and_heartbeats(pg_store: PostgresJobStore) -> None:
     assert dict(app.states) == {JobState.QUEUED: 1, JobState.SUCCEEDED: 1}
     assert (app.runs, app.run_seconds) == (1, 0.25)
     assert [w.id for w in stats.workers] == ["w1"] and stats.workers[0].apps == ("acme/app",)
+
+
+def test_api_keys_live_in_the_same_database(pg_store: PostgresJobStore) -> None:
+    from soundstage.keys import PostgresKeyStore
+
+    keys = PostgresKeyStore(pg_store.db, static_keys=("static-secret",))
+    key, secret = keys.create("studio")
+    assert keys.owner_of(secret) == key.id and keys.count() == 1
+    assert keys.owner_of("static-secret") is not None and keys.owner_of("nope") is None
+    keys.revoke(key.id)
+    assert keys.owner_of(secret) is None and [k.revoked_at is not None for k in keys.list()] == [True]
+    row = pg_store.db.one("SELECT count(*) AS n FROM api_keys WHERE digest <> %s", (secret,))
+    assert row is not None and row["n"] == 1  # stored as a digest, never in clear
