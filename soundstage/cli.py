@@ -249,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="job store schema")
     _common(db)
     db_sub = db.add_subparsers(dest="db_command", required=True)
-    db_sub.add_parser("upgrade", help="apply migrations (idempotent)")
+    upgrade = db_sub.add_parser("upgrade", help="apply migrations (idempotent)")
+    upgrade.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS)
+    upgrade.add_argument("--database", default=argparse.SUPPRESS)
     db.set_defaults(func=cmd_db)
 
     from soundstage import run_command

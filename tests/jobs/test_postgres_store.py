@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -95,3 +96,14 @@ def test_api_keys_live_in_the_same_database(pg_store: PostgresJobStore) -> None:
     assert keys.owner_of(secret) is None and [k.revoked_at is not None for k in keys.list()] == [True]
     row = pg_store.db.one("SELECT count(*) AS n FROM api_keys WHERE digest <> %s", (secret,))
     assert row is not None and row["n"] == 1  # stored as a digest, never in clear
+
+
+def test_db_upgrade_command_is_idempotent(pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from soundstage.cli import main
+
+    for _ in range(2):
+        assert main(["db", "upgrade", "--database", pg_url, "--data-dir", str(tmp_path)]) == 0
+    assert "schema is current (PostgreSQL)" in capsys.readouterr().out
+    db = PgDatabase(pg_url)
+    assert db.version() == MIGRATIONS[-1].version
+    db.close()
