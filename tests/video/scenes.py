@@ -162,7 +162,7 @@ def static_scene(frames: int = 72, fps: int = 24) -> Scene:
     return Scene(frames, fps, lambda k: _noisy(base, rng))
 
 
-def write(scene: Scene, path: Path, *, vfr: bool = False, audio: Sequence[float] | None = None) -> Path:
+def write(scene: Scene, path: Path, *, vfr: bool = False, audio: npt.ArrayLike | None = None) -> Path:
     """Encode ``scene`` as H.264 in MP4 (``vfr``: frames last 1/fps or 2/fps s, irregularly; ``audio``:
     mono samples at 48 kHz for an AAC track of its own)."""
     with av.open(str(path), "w") as out:
