@@ -2,8 +2,8 @@
 
     python bench/scaleout.py            # prints a table; nothing is asserted
 
-- no-op jobs per second with 1, 2 and 4 local workers: 600 jobs put straight into the store (faster than
-  the workers drain them), timed from the first start to the last finish in the store's own clock;
+- no-op jobs per second with 1, 2 and 4 local workers: 600 jobs put into the store in one transaction,
+  timed from the first start to the last finish in the store's own clock;
 - submit-to-complete overhead, one job at a time with idle workers, two ways: server-side (created_at to
   finished_at minus the app's time) and client-side (``POST /run/test/noop``, the whole round trip);
 - status requests per second on PostgreSQL (wrk when installed, else an asyncio httpx client).
@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +27,6 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.serving import OWNER, percentile, status_rps
-from soundstage.jobs.models import NewJob
 from soundstage.jobs.postgres import PostgresJobStore
 from soundstage.jobs.sqlite import SQLiteJobStore
 from soundstage.jobs.store import JobStore
@@ -36,12 +36,31 @@ from tests.support.server import Server, headers
 
 THROUGHPUT_JOBS = 600
 OVERHEAD_JOBS = 200
-NOOP = NewJob(owner=OWNER, app_id="test/noop", endpoint_id="test/noop", input={})
+
+
+def bulk_submit(store: JobStore, count: int) -> list[str]:
+    """``count`` queued no-op jobs in one transaction, so the workers find the whole batch at once (submitted
+    one by one, the batch would measure the submitting process, not the workers)."""
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    now = time.time()
+    if isinstance(store, PostgresJobStore):
+        with store.db.transaction() as db:
+            db.cursor().executemany(
+                "INSERT INTO jobs (id, owner, app_id, endpoint_id, state, priority, input, created_at)"
+                " VALUES (%s, %s, 'test/noop', 'test/noop', 'queued', 0, '{}', %s)", [(i, OWNER, now) for i in ids])
+            db.execute("SELECT pg_notify('soundstage_queued', '')")
+    else:
+        assert isinstance(store, SQLiteJobStore)
+        with store.db.write() as db:
+            db.executemany("INSERT INTO jobs (id, owner, app_id, endpoint_id, state, priority, input, created_at)"
+                           " VALUES (?, ?, 'test/noop', 'test/noop', 'queued', 0, '{}', ?)",
+                           [(i, OWNER, now) for i in ids])
+    return ids
 
 
 def throughput(store: JobStore, count: int) -> float:
     """Jobs per second the running workers drain, from the first start to the last finish."""
-    ids = [store.submit(NOOP).id for _ in range(count)]
+    ids = bulk_submit(store, count)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and not store.get(OWNER, ids[-1]).state.finished:
         time.sleep(0.2)

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from soundstage.api import files, meta, ops, queue, run
+from soundstage.api import files, meta, ops, page, queue, run
 from soundstage.api.auth import KeyPrefetch
 from soundstage.api.origins import FileOrigin
 from soundstage.api.proxy import ProxyTargetMiddleware
@@ -65,6 +65,9 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 def routes() -> list[Route]:
     return [
+        Route("/", page.index),
+        Route("/playground/session", page.session),
+        Route("/playground/{name}", page.asset),
         Route("/health", meta.health),
         Route("/ready", ops.ready),
         Route("/metrics", ops.metrics),
@@ -112,14 +115,14 @@ def create_app(services: Services, deliver_webhooks: bool = True) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        await services.jobs.feed.start()
+        await services.jobs.start()
         tasks = [asyncio.create_task(_janitor(services, stop))]
         if deliver_webhooks:
             tasks.append(asyncio.create_task(Deliverer(services.jobs, services.signer, services.settings).run(stop)))
         yield
         stop.set()
         await asyncio.gather(*tasks)
-        await services.jobs.feed.stop()
+        await services.jobs.stop()
 
     app = Starlette(
         routes=[*routes(), *(route for each in services.registry for route in each.routes)],

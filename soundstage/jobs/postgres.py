@@ -15,10 +15,13 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import psycopg
 from psycopg import Connection
+from psycopg.rows import dict_row
 from psycopg.types.json import Json
+from psycopg_pool import PoolTimeout
 
-from soundstage.errors import AlreadyCompleted, NotFound
+from soundstage.errors import AlreadyCompleted, NotFound, StoreUnavailable
 from soundstage.jobs.models import (
     Claim,
     Delivery,
@@ -38,30 +41,34 @@ from soundstage.jobs.sqlite import (
     WORKER_DIED_ERROR,
     app_stats,
 )
-from soundstage.pgdb import PgDatabase, PgListener
+from soundstage.pgdb import POOL_TIMEOUT_SECONDS, PgDatabase, PgListener
 
-__all__ = ["CHANGED_CHANNEL", "QUEUED_CHANNEL", "PgBell", "PostgresJobStore"]
+__all__ = ["CHANGED_CHANNEL", "QUEUED_CHANNEL", "PgAsyncReads", "PgBell", "PostgresJobStore"]
 
 QUEUED_CHANNEL = "soundstage_queued"
 CHANGED_CHANNEL = "soundstage_changed"
 NOW = "extract(epoch from clock_timestamp())"
 UNLIMITED = 1 << 30  # max_attempts for a graceful release: never fails the job
 
+# The best claimable job of the worker's apps, by (priority, submit order). It is taken at once if its app has
+# no concurrency limit; a limited app's job is taken only with %(locked)s, once the caller holds that app's
+# advisory lock (so two claims cannot both count room under the limit). The last column says which case it was.
 CLAIM = (
-    "WITH allowed AS (SELECT * FROM unnest(%s::text[], %s::int[]) AS a(app_id, lim)),"
+    "WITH allowed AS (SELECT * FROM unnest(%(apps)s::text[], %(caps)s::int[]) AS a(app_id, lim)),"
     " busy AS (SELECT app_id, count(*) AS n FROM jobs WHERE state = 'running'"
-    "          AND app_id = ANY(%s::text[]) GROUP BY app_id),"
-    " open_apps AS (SELECT a.app_id FROM allowed a LEFT JOIN busy b ON b.app_id = a.app_id"
+    "          AND app_id = ANY(%(apps)s::text[]) GROUP BY app_id),"
+    " open_apps AS (SELECT a.app_id, a.lim FROM allowed a LEFT JOIN busy b ON b.app_id = a.app_id"
     "               WHERE a.lim IS NULL OR coalesce(b.n, 0) < a.lim),"
-    " pick AS (SELECT seq FROM jobs WHERE state = 'queued' AND app_id IN (SELECT app_id FROM open_apps)"
-    f"          AND (start_deadline IS NULL OR start_deadline > {NOW})"
-    "          ORDER BY priority, seq LIMIT 1 FOR UPDATE SKIP LOCKED)"
-    f" UPDATE jobs j SET state = 'running', lease_owner = %s, lease_expires = {NOW} + %s,"
-    f" started_at = coalesce(started_at, {NOW}), attempts = attempts + 1"
-    f" FROM pick WHERE j.seq = pick.seq RETURNING j.*, pg_notify('{CHANGED_CHANNEL}', j.id) AS notified"
+    " pick AS (SELECT j.seq, o.lim FROM jobs j JOIN open_apps o ON o.app_id = j.app_id WHERE j.state = 'queued'"
+    f"          AND (j.start_deadline IS NULL OR j.start_deadline > {NOW})"
+    "          ORDER BY j.priority, j.seq LIMIT 1 FOR UPDATE OF j SKIP LOCKED),"
+    f" taken AS (UPDATE jobs j SET state = 'running', lease_owner = %(worker)s, lease_expires = {NOW} + %(lease)s,"
+    f"           started_at = coalesce(started_at, {NOW}), attempts = attempts + 1"
+    "           FROM pick WHERE j.seq = pick.seq AND (pick.lim IS NULL OR %(locked)s) RETURNING j.*)"
+    " SELECT taken.*, pick.lim AS picked_limit,"
+    f" CASE WHEN taken.id IS NOT NULL THEN pg_notify('{CHANGED_CHANNEL}', taken.id) END AS notified"
+    " FROM pick LEFT JOIN taken ON taken.seq = pick.seq"
 )
-
-
 def _error_json(error: JobError | None) -> str | None:
     if error is None:
         return None
@@ -80,6 +87,11 @@ def _job(row: Mapping[str, Any]) -> Job:
         base_url=row["base_url"],
     )
 
+
+POSITION = ("SELECT count(*) AS n FROM jobs j, jobs me WHERE me.id = %s AND j.state = 'queued' AND j.app_id = me.app_id"
+            " AND (j.priority < me.priority OR (j.priority = me.priority AND j.seq < me.seq))")
+LOGS = "SELECT seq, message, level, ts FROM job_logs WHERE job_id = %s AND seq > %s ORDER BY seq"
+EVENTS = "SELECT seq, data FROM job_events WHERE job_id = %s AND seq > %s ORDER BY seq"
 
 # Finishing: the outcome, the webhook outbox row and the notification in one statement. lease_owner is kept:
 # it tells a retried ``finish`` of the same worker that its first try landed.
@@ -137,21 +149,14 @@ class PostgresJobStore:
     def queue_position(self, job: Job) -> int:
         if job.state is not JobState.QUEUED:
             return 0
-        row = self.db.one(
-            "SELECT count(*) AS n FROM jobs j, jobs me WHERE me.id = %s AND j.state = 'queued'"
-            " AND j.app_id = me.app_id AND (j.priority < me.priority OR (j.priority = me.priority AND j.seq < me.seq))",
-            (job.id,))
+        row = self.db.one(POSITION, (job.id,))
         return int(row["n"]) if row else 0
 
     def logs(self, job_id: str, after: int = 0) -> list[LogLine]:
-        rows = self.db.query("SELECT seq, message, level, ts FROM job_logs WHERE job_id = %s AND seq > %s"
-                             " ORDER BY seq", (job_id, after))
-        return [LogLine(r["seq"], r["message"], r["level"], r["ts"]) for r in rows]
+        return [LogLine(r["seq"], r["message"], r["level"], r["ts"]) for r in self.db.query(LOGS, (job_id, after))]
 
     def events(self, job_id: str, after: int = 0) -> list[tuple[int, Any]]:
-        rows = self.db.query("SELECT seq, data FROM job_events WHERE job_id = %s AND seq > %s ORDER BY seq",
-                             (job_id, after))
-        return [(r["seq"], r["data"]) for r in rows]
+        return [(r["seq"], r["data"]) for r in self.db.query(EVENTS, (job_id, after))]
 
     def cancel(self, owner: str, job_id: str) -> Job:
         with self.db.transaction() as db:
@@ -174,17 +179,15 @@ class PostgresJobStore:
     def claim(self, worker_id: str, limits: Mapping[str, int | None], lease_seconds: float) -> Claim | None:
         if not limits:
             return None
-        apps, caps = list(limits), list(limits.values())
-        args = (apps, caps, apps, worker_id, lease_seconds)
-        limited = sorted(a for a, lim in limits.items() if lim is not None)
-        if not limited:  # the common case: one statement, one round trip
-            row = self.db.one(CLAIM, args)
-        else:
+        args = {"apps": list(limits), "caps": list(limits.values()), "worker": worker_id, "lease": lease_seconds,
+                "locked": False}
+        row = self.db.one(CLAIM, args)  # the common case: one statement, one round trip
+        if row is not None and row["id"] is None:  # the next job's app has a limit: claim under its lock
             with self.db.transaction() as db:
-                for app in limited:  # two claims cannot both see room under an app's limit
+                for app in sorted(a for a, lim in limits.items() if lim is not None):
                     db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (app,))
-                row = db.execute(CLAIM, args).fetchone()
-        if row is None:
+                row = db.execute(CLAIM, {**args, "locked": True}).fetchone()
+        if row is None or row["id"] is None:
             return None
         return Claim(job=_job(row), worker_id=worker_id, lease_expires=row["lease_expires"])
 
@@ -314,3 +317,54 @@ class PgBell:
 
     def listen(self, name: str) -> PgListener:
         return self.db.listener(QUEUED_CHANNEL)
+
+
+class PgAsyncReads:
+    """The reads an API handler makes most (status polls, streams), on an async pool of their own: no thread
+    hop and no GIL hand-over per request. Satisfies ``jobs.aio.AsyncReads``; opened in the API's lifespan."""
+
+    def __init__(self, url: str, max_size: int = 8) -> None:
+        from psycopg import AsyncConnection
+        from psycopg_pool import AsyncConnectionPool
+
+        self.pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
+            url, min_size=1, max_size=max_size, open=False, timeout=POOL_TIMEOUT_SECONDS,
+            kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "soundstage-api"})
+
+    async def open(self) -> None:
+        await self.pool.open(wait=False)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+    async def _rows(self, sql: str, args: Any) -> list[dict[str, Any]]:
+        for attempt in (1, 2):
+            conn = None
+            try:
+                async with self.pool.connection() as conn:
+                    return await (await conn.execute(sql, args)).fetchall()
+            except PoolTimeout as e:
+                raise StoreUnavailable(f"The job store (PostgreSQL) is unavailable: {e}") from e
+            except psycopg.OperationalError as e:
+                if attempt == 1 and conn is not None and (conn.closed or conn.broken):
+                    await self.pool.check()  # closed by a server restart: the statement never ran
+                    continue
+                raise StoreUnavailable(f"The job store (PostgreSQL) is unavailable: {e}") from e
+        raise AssertionError("unreachable")
+
+    async def get(self, owner: str, job_id: str) -> Job:
+        rows = await self._rows("SELECT * FROM jobs WHERE id = %s AND owner = %s", (job_id, owner))
+        if not rows:
+            raise NotFound(f"Request {job_id!r} not found")
+        return _job(rows[0])
+
+    async def queue_position(self, job: Job) -> int:
+        if job.state is not JobState.QUEUED:
+            return 0
+        return int((await self._rows(POSITION, (job.id,)))[0]["n"])
+
+    async def logs(self, job_id: str, after: int = 0) -> list[LogLine]:
+        return [LogLine(r["seq"], r["message"], r["level"], r["ts"]) for r in await self._rows(LOGS, (job_id, after))]
+
+    async def events(self, job_id: str, after: int = 0) -> list[tuple[int, Any]]:
+        return [(r["seq"], r["data"]) for r in await self._rows(EVENTS, (job_id, after))]
