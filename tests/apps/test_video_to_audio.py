@@ -49,12 +49,13 @@ def packets(data: bytes) -> str:
 
 
 def onsets(audio: AudioBuffer, rise_db: float = 12.0, floor_db: float = -45.0, spacing: float = 0.25) -> list[float]:
-    """Where the level jumps: 2 ms RMS rising ``rise_db`` within 10 ms above ``floor_db`` under the peak;
-    the first frame of each group closer than ``spacing``."""
+    """Where the level jumps: 2 ms RMS rising ``rise_db`` over the loudest of the 30 ms before (a ringing
+    tail's beats are no onset), above ``floor_db`` under the peak; the first of each group within ``spacing``."""
     hop = audio.rate // 500
     mono = audio.mono()[: audio.frames // hop * hop].reshape(-1, hop)
     level = 10 * np.log10(np.mean(mono.astype(np.float64) ** 2, axis=1) + 1e-12)
-    rising = np.flatnonzero((level[5:] - level[:-5] >= rise_db) & (level[5:] >= level.max() + floor_db)) + 5
+    before = np.maximum.reduce([level[k:len(level) - 15 + k] for k in range(15)])  # the last 30 ms' loudest
+    rising = np.flatnonzero((level[15:] - before >= rise_db) & (level[15:] >= level.max() + floor_db)) + 15
     found: list[float] = []
     for i in rising:
         if not found or i / 500 - found[-1] > spacing:
