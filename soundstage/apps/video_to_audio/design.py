@@ -74,6 +74,8 @@ def _resolve(section: Section, lexicon: Lexicon, excluded: frozenset[str], no_sp
     found = lexicon.resolve(section.text)
     notes = [f"{section.start:.2f}-{section.end:.2f} s: left out {u.text!r} ({u.reason})" for u in found.unresolved
              if "music" not in u.reason]
+    notes += [f"{section.start:.2f}-{section.end:.2f} s: {u.text!r} makes no music here; set `music` to a mood "
+              f"for a music bed" for u in found.unresolved if "music" in u.reason]
     out = [c for c in found.cues if c.generator not in excluded and not (no_speech and c.generator == "crowd_walla")]
     notes += [f"{section.start:.2f}-{section.end:.2f} s: {c.generator} left out (negative_prompt)"
               for c in found.cues if c not in out]
