@@ -540,8 +540,12 @@ function showMedia(media, result) {
   $("words").hidden = true;
   if (!media) return;
   const video = /^video\//.test(media.content_type || "") || media === result.video;
-  const node = el(video ? "video" : "audio", { controls: true, preload: "auto", src: media.url, id: "result-media",
-    "aria-label": video ? "Result video" : "Result audio" });
+  const node = el(video ? "video" : "audio", { controls: true, preload: "auto", crossorigin: "anonymous",
+    src: media.url, id: "result-media", "aria-label": video ? "Result video" : "Result audio" });
+  const vtt = result.subtitles && result.subtitles.vtt;
+  if (video && vtt && vtt.url) {
+    node.append(el("track", { kind: "subtitles", label: "Subtitles", srclang: "en", src: vtt.url, default: true }));
+  }
   player.append(node);
   if (Array.isArray(result.timestamps) && result.timestamps.length) showWords(result.timestamps, node);
   drawWaveform(media.url, canvas, node);
