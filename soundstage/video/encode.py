@@ -143,8 +143,9 @@ def video_duration(path: Path) -> Fraction:
     return _scan(path)[0]
 
 
-def _scan(path: Path) -> tuple[Fraction, bool]:
-    """(the duration, whether every timed packet has a decode time), reading packets only."""
+def _scan(path: Path) -> tuple[Fraction, bool, Fraction]:
+    """(the duration, whether every timed packet has a decode time, the first frame's time in s),
+    reading packets only."""
     with av.open(str(path)) as src:
         stream = src.streams.video[0]
         first, last, complete = None, None, True
@@ -156,7 +157,7 @@ def _scan(path: Path) -> tuple[Fraction, bool]:
             last = max(last or 0, packet.pts + (packet.duration or 0))
         if first is None or last is None or stream.time_base is None:
             raise InvalidInput(f"video: {path.name} holds no timed video packets", field="video", value=path.name)
-        return (last - first) * stream.time_base, complete
+        return (last - first) * stream.time_base, complete, first * stream.time_base
 
 
 def _stream_duration(path: Path) -> Fraction:
@@ -228,23 +229,24 @@ def mux(video_path: Path, audio: AudioBuffer | None, out_path: Path, container: 
     and time base kept), B-frames whose first packets have no decode time (Matroska: the muxer
     derives it) or its own audio stream (not copied: ``audio`` replaces it).
     """
-    duration, complete = _scan(video_path)
+    duration, complete, start = _scan(video_path)
     if container is MATROSKA or (complete and _stream_duration(video_path) == duration):
-        _mux_once(video_path, audio, out_path, container, duration)
+        _mux_once(video_path, audio, out_path, container, (start, duration))
         return
     # The track's length follows the decode times the muxer writes, which need not span the timestamps
     # exactly: Matroska stores none for B-frames (the muxer derives them, measured a millisecond off),
     # and an edit list may state another length. Copy the picture once, measure it, then add the audio.
     staged = out_path.with_name(f".{out_path.stem}.picture{container.suffix}")
     try:
-        _mux_once(video_path, None, staged, container, duration)
-        _mux_once(staged, audio, out_path, container, _stream_duration(staged))
+        _mux_once(video_path, None, staged, container, (start, duration))
+        _mux_once(staged, audio, out_path, container, (_scan(staged)[2], _stream_duration(staged)))
     finally:
         staged.unlink(missing_ok=True)
 
 
 def _mux_once(video_path: Path, audio: AudioBuffer | None, out_path: Path, container: Container,
-              duration: Fraction) -> None:
+              span: tuple[Fraction, Fraction]) -> None:
+    """One pass; ``span``: the picture's first frame time and duration (s), which the audio matches."""
     try:
         with av.open(str(video_path)) as src:
             vin = src.streams.video[0]
@@ -253,15 +255,19 @@ def _mux_once(video_path: Path, audio: AudioBuffer | None, out_path: Path, conta
             if container is not MATROSKA:
                 options = _mp4_options(time_base.denominator) if time_base.numerator == 1 else MP4_OPTIONS
             with av.open(str(out_path), "w", format=container.format, options=options) as out:
-                _copy_with_audio(src, vin, out, time_base, audio, duration)
+                _copy_with_audio(src, vin, out, time_base, audio, span)
     except BaseException:
         out_path.unlink(missing_ok=True)
         raise
 
 
 def _copy_with_audio(src: InputContainer, vin: av.VideoStream, out: OutputContainer, time_base: Fraction,
-                     audio: AudioBuffer | None, duration: Fraction) -> None:
-    """Video packets copied in order, with audio encoded just ahead of them so the file interleaves."""
+                     audio: AudioBuffer | None, span: tuple[Fraction, Fraction]) -> None:
+    """Video packets copied in order, with audio encoded just ahead of them so the file interleaves.
+
+    A picture whose first frame is late (a recorder's Matroska starting at 0.5 s) is moved to start at 0,
+    with the audio: its packets keep their bytes, and the mp4 muxer's edit lists stay the usual ones (an
+    audio track delayed to match counts the encoder's priming into its length, measured here)."""
     # opaque: the template's own codec, so no encoder of its name is needed (AV1 decodes with libdav1d)
     vout = out.add_stream_from_template(vin, opaque=True)
     vout.time_base = time_base
@@ -270,18 +276,22 @@ def _copy_with_audio(src: InputContainer, vin: av.VideoStream, out: OutputContai
     if audio is not None:
         aout = out.add_stream("aac", rate=AUDIO_RATE, layout="stereo")
         aout.bit_rate = AAC_BITRATE
-        pending = _audio_frames(_audio_samples(audio, duration))
+        pending = _audio_frames(_audio_samples(audio, span[1]))
     audio_until = 0.0
+    shift = round(span[0] / time_base)  # ticks: the first frame's time
     for packet in src.demux(vin):
         if packet.pts is None:  # nowhere to put it; a decode time alone is derived by the muxer
             continue
-        at = packet.dts if packet.dts is not None else packet.pts
+        at = (packet.dts if packet.dts is not None else packet.pts) - shift
         while aout is not None and audio_until < float(at * time_base) + AUDIO_AHEAD:
             frame = next(pending, None)
             if frame is None:
                 break
             out.mux(aout.encode(frame))
             audio_until = ((frame.pts or 0) + frame.samples) / AUDIO_RATE
+        packet.pts -= shift
+        if packet.dts is not None:
+            packet.dts -= shift
         packet.stream = vout
         out.mux(packet)
     if aout is not None:

@@ -143,3 +143,29 @@ def test_vp8_goes_in_matroska_with_audio_at_least_as_long(tmp_path: Path) -> Non
         samples = sum(f.samples for f in container.decode(audio=0))
     expected = round(Fraction(12, 24) * AUDIO_RATE)
     assert expected - 1 <= samples <= expected + 2 * AAC_FRAME  # Matroska times are whole milliseconds
+
+
+def test_a_picture_starting_late_keeps_its_sound_in_sync(tmp_path: Path) -> None:
+    """A recorder's Matroska whose first frame is at 0.5 s: picture and track start together (at 0), and
+    a click 0.25 s into the track is heard 0.25 s after the first frame, not half a second early."""
+    source = tmp_path / "late.mkv"
+    with av.open(str(source), "w", format="matroska") as out:
+        stream = out.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = SIZE[0], SIZE[1], "yuv420p"
+        for i in range(24):
+            frame = moving_bar(i)
+            frame.pts, frame.time_base = 12 + i, Fraction(1, 24)
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    click = np.zeros((AUDIO_RATE, 2), np.float32)
+    click[AUDIO_RATE // 4:AUDIO_RATE // 4 + 48] = 0.8
+    out_path = tmp_path / "out.mp4"
+    mux(source, AudioBuffer(click, AUDIO_RATE), out_path)
+    with av.open(str(out_path)) as container:
+        first_frame = next(container.decode(video=0)).time
+    with av.open(str(out_path)) as container:
+        frames = list(container.decode(audio=0))
+    samples = np.concatenate([f.to_ndarray() for f in frames], axis=1)[0]
+    heard = frames[0].time + int(np.argmax(np.abs(samples) > 0.3)) / AUDIO_RATE
+    assert heard - first_frame == pytest.approx(0.25, abs=1 / AUDIO_RATE)
+    check_copied(source, out_path)
