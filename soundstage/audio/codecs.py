@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import enum
 import io
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import av
@@ -21,7 +20,9 @@ import numpy as np
 
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.audio.resample import resample
-from soundstage.errors import Cancelled, InvalidInput
+from soundstage.cancellation import CancelCheck, blocks, never
+from soundstage.cancellation import check as _check
+from soundstage.errors import InvalidInput
 
 __all__ = ["OPUS_RATES", "AudioFormat", "Encoded", "Probe", "decode", "encode", "probe"]
 
@@ -31,17 +32,6 @@ INT16_SCALE = 32767.0
 MP3_BITRATE = {1: 128_000, 2: 192_000}  # bits/s by channels: transparent for speech and mixes
 OPUS_BITRATE = {1: 48_000, 2: 96_000}
 BLOCK_SECONDS = 2.0  # audio handed to the encoder at a time: cancellation is seen between blocks (issue 9)
-
-CancelCheck = Callable[[], bool]
-
-
-def _never() -> bool:
-    return False
-
-
-def _check(cancelled: CancelCheck) -> None:
-    if cancelled():
-        raise Cancelled()
 
 
 class AudioFormat(enum.Enum):
@@ -82,9 +72,8 @@ def _layout(channels: int) -> str:
 
 
 def _encode_av(buf: AudioBuffer, container: str, codec: str, bit_rate: int | None,
-               cancelled: CancelCheck = _never) -> bytes:
+               cancelled: CancelCheck = never) -> bytes:
     out = io.BytesIO()
-    pcm = _int16(buf).reshape(1, -1)
     block = round(BLOCK_SECONDS * buf.rate)
     with av.open(out, mode="w", format=container) as dst:
         stream = dst.add_stream(codec, rate=buf.rate, layout=_layout(buf.channels))
@@ -93,7 +82,7 @@ def _encode_av(buf: AudioBuffer, container: str, codec: str, bit_rate: int | Non
             stream.bit_rate = bit_rate
         for start in range(0, max(buf.frames, 1), block):  # packed s16: frames are interleaved runs
             _check(cancelled)
-            part = pcm[:, start * buf.channels:(start + block) * buf.channels]
+            part = _int16(AudioBuffer(buf.samples[start:start + block], buf.rate)).reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(part, format="s16", layout=_layout(buf.channels))
             frame.sample_rate = buf.rate
             frame.pts = start
@@ -104,20 +93,22 @@ def _encode_av(buf: AudioBuffer, container: str, codec: str, bit_rate: int | Non
     return out.getvalue()
 
 
-def encode(buf: AudioBuffer, fmt: AudioFormat, rate: int, cancelled: CancelCheck = _never) -> Encoded:
+def encode(buf: AudioBuffer, fmt: AudioFormat, rate: int, cancelled: CancelCheck = never) -> Encoded:
     """``buf`` resampled to ``rate`` (Opus: see the module docstring) and encoded as ``fmt``.
 
     ``cancelled`` is polled between blocks of ``BLOCK_SECONDS``; ``Cancelled`` once it is true."""
     if fmt is AudioFormat.OGG_OPUS:
-        buf = resample(buf, rate if rate in OPUS_RATES else OPUS_DECODE_RATE)
+        buf = resample(buf, rate if rate in OPUS_RATES else OPUS_DECODE_RATE, cancelled)
         data = _encode_av(buf, "ogg", "libopus", OPUS_BITRATE[buf.channels], cancelled)
         return Encoded(data, "audio/ogg; codecs=opus", fmt.extension)
-    buf = resample(buf, rate)
+    buf = resample(buf, rate, cancelled)
     _check(cancelled)
     if fmt is AudioFormat.PCM:
         _layout(buf.channels)
-        return Encoded(_int16(buf).tobytes(), f"audio/pcm;rate={rate};channels={buf.channels};format=s16le",
-                       fmt.extension)
+        step = round(BLOCK_SECONDS * buf.rate)
+        data = b"".join(_int16(AudioBuffer(buf.samples[lo:hi], buf.rate)).tobytes()
+                        for lo, hi in blocks(buf.frames, cancelled, step))
+        return Encoded(data, f"audio/pcm;rate={rate};channels={buf.channels};format=s16le", fmt.extension)
     if fmt is AudioFormat.WAV:
         return Encoded(_encode_av(buf, "wav", "pcm_s16le", None, cancelled), "audio/wav", fmt.extension)
     data = _encode_av(buf, "mp3", "libmp3lame", MP3_BITRATE[buf.channels], cancelled)
@@ -125,7 +116,7 @@ def encode(buf: AudioBuffer, fmt: AudioFormat, rate: int, cancelled: CancelCheck
 
 
 def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, pcm_channels: int = 1,
-           cancelled: CancelCheck = _never) -> AudioBuffer:
+           cancelled: CancelCheck = never) -> AudioBuffer:
     """Any file PyAV reads (or raw s16le pcm) to float32."""
     if fmt is AudioFormat.PCM:
         samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / INT16_SCALE
@@ -153,7 +144,7 @@ def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, 
 
 
 def probe(data: bytes, fmt: AudioFormat, pcm_rate: int = 24_000, pcm_channels: int = 1,
-          cancelled: CancelCheck = _never) -> Probe:
+          cancelled: CancelCheck = never) -> Probe:
     """Measure an encoded file by decoding all of it."""
     buf = decode(data, fmt, pcm_rate, pcm_channels, cancelled)
     return Probe(duration=buf.frames / buf.rate, sample_rate=buf.rate, channels=buf.channels, frames=buf.frames)

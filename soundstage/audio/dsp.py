@@ -24,6 +24,7 @@ __all__ = [
     "highpass",
     "linear_fade",
     "lowpass",
+    "lowpass_sos",
     "pan_gains",
     "pink_noise",
     "remove_dc",
@@ -49,9 +50,13 @@ def _clamp_cutoff(cutoff: float, rate: int) -> float:
     return float(min(max(cutoff, 1.0), 0.45 * rate))
 
 
+def lowpass_sos(cutoff: float, rate: int, order: int = 2) -> npt.NDArray[np.float64]:
+    """The Butterworth low-pass ``lowpass`` applies, as second-order sections (for block-wise filtering)."""
+    return np.asarray(signal.butter(order, _clamp_cutoff(cutoff, rate), btype="low", fs=rate, output="sos"))
+
+
 def lowpass(x: Array, cutoff: float, rate: int, order: int = 2) -> Array:
-    sos = signal.butter(order, _clamp_cutoff(cutoff, rate), btype="low", fs=rate, output="sos")
-    return _sos_filter(x, sos)
+    return _sos_filter(x, lowpass_sos(cutoff, rate, order))
 
 
 def highpass(x: Array, cutoff: float, rate: int, order: int = 2) -> Array:

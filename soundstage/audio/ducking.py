@@ -13,6 +13,8 @@ import numpy as np
 import numpy.typing as npt
 
 from soundstage.audio.dsp import Array
+from soundstage.cancellation import BLOCK_FRAMES, CancelCheck, blocks, never
+from soundstage.cancellation import check as _check
 
 __all__ = ["DuckingParams", "duck_gain", "speech_activity"]
 
@@ -34,14 +36,20 @@ class DuckingParams:
             raise ValueError(f"DuckingParams.depth_db must be >= 0 dB, got {self.depth_db}")
 
 
-def _frame_rms_db(key: Array, frame: int) -> npt.NDArray[np.float64]:
-    whole = key.shape[0] // frame
+def _energy(key: Array) -> npt.NDArray[np.float64]:
     energy = np.zeros(key.shape[0], dtype=np.float64)
     for ch in range(key.shape[1]):
         energy += np.square(key[:, ch], dtype=np.float64) / key.shape[1]
-    ms = energy[: whole * frame].reshape(whole, frame).mean(axis=1)
+    return energy
+
+
+def _frame_rms_db(key: Array, frame: int, cancelled: CancelCheck = never) -> npt.NDArray[np.float64]:
+    whole = key.shape[0] // frame
+    ms = np.empty(whole, dtype=np.float64)
+    for lo, hi in blocks(whole, cancelled, max(1, BLOCK_FRAMES // frame)):  # in detector frames
+        ms[lo:hi] = _energy(key[lo * frame : hi * frame]).reshape(hi - lo, frame).mean(axis=1)
     if key.shape[0] > whole * frame:
-        ms = np.append(ms, energy[whole * frame :].mean())
+        ms = np.append(ms, _energy(key[whole * frame :]).mean())
     return 10.0 * np.log10(ms + _FLOOR)
 
 
@@ -56,20 +64,24 @@ def _distance_to_active(active: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.f
     return idx - last, nxt - idx
 
 
-def speech_activity(key: Array, rate: int, params: DuckingParams) -> npt.NDArray[np.bool_]:
+def speech_activity(key: Array, rate: int, params: DuckingParams,
+                    cancelled: CancelCheck = never) -> npt.NDArray[np.bool_]:
     """Per detector frame: is the key (dialogue) speaking, with short pauses bridged."""
     frame = max(1, round(DETECT_FRAME * rate))
-    loud = _frame_rms_db(key, frame) > params.threshold_db
+    loud = _frame_rms_db(key, frame, cancelled) > params.threshold_db
     since, until = _distance_to_active(loud)
     gap = since + until
     return loud | (gap <= params.hold_s / DETECT_FRAME)
 
 
-def duck_gain(key: Array, frames: int, rate: int, params: DuckingParams) -> Array:
-    """Per-sample linear gain (``frames`` long) to apply to beds ducked under ``key``."""
+def duck_gain(key: Array, frames: int, rate: int, params: DuckingParams, cancelled: CancelCheck = never) -> Array:
+    """Per-sample linear gain (``frames`` long) to apply to beds ducked under ``key``.
+
+    The per-sample curve is drawn in blocks, ``cancelled`` looked at between them (issue 9)."""
     if not params.enabled or params.depth_db == 0.0:
         return np.ones(frames, dtype=np.float32)
-    active = speech_activity(key, rate, params)
+    active = speech_activity(key, rate, params, cancelled)
+    _check(cancelled)
     if not active.any():
         return np.ones(frames, dtype=np.float32)
     since, until = _distance_to_active(active)
@@ -78,5 +90,8 @@ def duck_gain(key: Array, frames: int, rate: int, params: DuckingParams) -> Arra
     amount = np.maximum(release, attack)
     frame = max(1, round(DETECT_FRAME * rate))
     centres = (np.arange(amount.size) + 0.5) * frame
-    per_sample = np.interp(np.arange(frames, dtype=np.float64), centres, amount)
-    return (10.0 ** (-params.depth_db * per_sample / 20.0)).astype(np.float32)
+    out = np.empty(frames, dtype=np.float32)
+    for lo, hi in blocks(frames, cancelled):
+        per_sample = np.interp(np.arange(lo, hi, dtype=np.float64), centres, amount)
+        out[lo:hi] = 10.0 ** (-params.depth_db * per_sample / 20.0)
+    return out

@@ -16,6 +16,8 @@ import numpy.typing as npt
 from scipy import ndimage, signal
 
 from soundstage.audio.buffer import AudioBuffer
+from soundstage.cancellation import BLOCK_FRAMES, CancelCheck, blocks, never
+from soundstage.cancellation import check as _check
 
 __all__ = [
     "TRUE_PEAK_CEILING_DBTP",
@@ -94,28 +96,39 @@ def _k_weighting(rate: int) -> npt.NDArray[np.float64]:
     return np.array([shelf, high_pass])
 
 
-def weighted_power(buf: AudioBuffer) -> npt.NDArray[np.float64]:
-    """Per sample: the channel-weighted sum of squared K-weighted samples (BS.1770-4 eq. 1-2 integrand)."""
+def weighted_power(buf: AudioBuffer, cancelled: CancelCheck = never) -> npt.NDArray[np.float64]:
+    """Per sample: the channel-weighted sum of squared K-weighted samples (BS.1770-4 eq. 1-2 integrand).
+
+    Filtered in blocks with the filter state carried across (identical to one pass), so that
+    ``cancelled`` is looked at between them."""
     if buf.channels > len(_CHANNEL_WEIGHTS):
         raise ValueError(f"BS.1770-4 weights up to {len(_CHANNEL_WEIGHTS)} channels, got {buf.channels}")
     # single precision filtering reads within 1e-5 LU of double here and runs twice as fast
-    channels = np.ascontiguousarray(buf.samples.T)
-    filtered = signal.sosfilt(_k_weighting(buf.rate).astype(np.float32), channels, axis=1)
+    sos = _k_weighting(buf.rate).astype(np.float32)
+    state = np.zeros((sos.shape[0], buf.channels, 2), dtype=np.float32)
     power = np.zeros(buf.frames, dtype=np.float64)
-    for weight, row in zip(_CHANNEL_WEIGHTS, filtered, strict=False):
-        power += weight * np.square(row, dtype=np.float64)
+    for lo, hi in blocks(buf.frames, cancelled):
+        channels = np.ascontiguousarray(buf.samples[lo:hi].T)
+        filtered, state = signal.sosfilt(sos, channels, axis=1, zi=state)
+        for weight, row in zip(_CHANNEL_WEIGHTS, filtered, strict=False):
+            power[lo:hi] += weight * np.square(row, dtype=np.float64)
     return power
 
 
-def gated_loudness(power: npt.NDArray[np.float64], rate: int) -> float:
+def gated_loudness(power: npt.NDArray[np.float64], rate: int, cancelled: CancelCheck = never) -> float:
     """Integrated loudness from per-sample weighted power: 400 ms blocks, 75 % overlap, two gates."""
     block = round(GATING_BLOCK * rate)
     step = round(GATING_BLOCK * _BLOCK_STEP * rate)
     if power.size < block:
         power = np.pad(power, (0, block - power.size))  # one block of the sound and silence
-    total = np.concatenate([[0.0], np.cumsum(power)])
     starts = np.arange(0, power.size - block + 1, step)
-    z = (total[starts + block] - total[starts]) / block
+    z = np.empty(starts.size, dtype=np.float64)
+    for lo, hi in blocks(starts.size, cancelled, max(1, BLOCK_FRAMES // step)):
+        # running sums restart per stretch: long signals are done in stretches, and sums stay small
+        first = starts[lo]
+        total = np.concatenate([[0.0], np.cumsum(power[first : starts[hi - 1] + block])])
+        local = starts[lo:hi] - first
+        z[lo:hi] = (total[local + block] - total[local]) / block
     with np.errstate(divide="ignore"):
         levels = _LOUDNESS_OFFSET + 10.0 * np.log10(z)
     above = z[levels > _ABSOLUTE_GATE]
@@ -126,7 +139,7 @@ def gated_loudness(power: npt.NDArray[np.float64], rate: int) -> float:
     return _LOUDNESS_OFFSET + 10.0 * math.log10(float(kept.mean()))
 
 
-def integrated_lufs(buf: AudioBuffer) -> float:
+def integrated_lufs(buf: AudioBuffer, cancelled: CancelCheck = never) -> float:
     """Gated integrated loudness per BS.1770-4 (K-weighting, 400 ms blocks, -70/-10 gates).
 
     Returns -inf for silence. Signals shorter than one gating block are measured as one block
@@ -134,7 +147,7 @@ def integrated_lufs(buf: AudioBuffer) -> float:
     """
     if buf.frames == 0:
         return SILENCE_LUFS
-    return gated_loudness(weighted_power(buf), buf.rate)
+    return gated_loudness(weighted_power(buf, cancelled), buf.rate, cancelled)
 
 
 _GATHER_CHUNK = 1 << 16  # candidate samples per gathered block (bounds the temporary to ~16 MB)
@@ -203,9 +216,29 @@ def _bound_gain() -> float:
     return float(np.abs(_branch_matrix()).sum(axis=0).max())
 
 
-def _exact_above(samples: npt.NDArray[np.float32], floor: float) -> npt.NDArray[np.float32]:
+_BLOCK_MARGIN = 4 * PHASE_TAPS  # samples of context each side of a block: more than any filter here reaches
+
+
+def _exact_above(samples: npt.NDArray[np.float32], floor: float, cancelled: CancelCheck = never,
+                 spread: bool = False) -> npt.NDArray[np.float32]:
     """Per-sample interpolated peaks, exact wherever they could exceed ``floor``; elsewhere the
-    sample peak (which is then also below ``floor``). The filter's L1 norm bounds the overshoot."""
+    sample peak (which is then also below ``floor``). The filter's L1 norm bounds the overshoot.
+
+    Every value depends on a few neighbouring samples only, so long signals are done in blocks
+    (with ``_BLOCK_MARGIN`` of context) and ``cancelled`` is looked at between them. ``spread``: each
+    value is the largest of itself and its two neighbours (``true_peak_envelope``)."""
+    frames = samples.shape[0]
+    out = np.empty(frames, dtype=np.float32)
+    for lo, hi in blocks(frames, cancelled):
+        first, last = max(lo - _BLOCK_MARGIN, 0), min(hi + _BLOCK_MARGIN, frames)
+        peaks = _exact_above_block(samples[first:last], floor)
+        if spread:
+            peaks = ndimage.maximum_filter1d(peaks, size=3, mode="nearest")
+        out[lo:hi] = peaks[lo - first:hi - first]
+    return out
+
+
+def _exact_above_block(samples: npt.NDArray[np.float32], floor: float) -> npt.NDArray[np.float32]:
     sample_peak = _abs_max_over_channels(samples)
     reach = ndimage.maximum_filter1d(sample_peak, size=PHASE_TAPS + 1, mode="constant")
     candidates = np.flatnonzero(reach * _bound_gain() > floor)
@@ -215,7 +248,8 @@ def _exact_above(samples: npt.NDArray[np.float32], floor: float) -> npt.NDArray[
     return sample_peak
 
 
-def true_peak_envelope(buf: AudioBuffer, floor: float = 0.0) -> npt.NDArray[np.float32]:
+def true_peak_envelope(buf: AudioBuffer, floor: float = 0.0,
+                       cancelled: CancelCheck = never) -> npt.NDArray[np.float32]:
     """Per input sample: the largest oversampled |value| across channels around that sample.
 
     Each sample owns the interpolated points between it and its neighbours on both sides, so a
@@ -224,10 +258,10 @@ def true_peak_envelope(buf: AudioBuffer, floor: float = 0.0) -> npt.NDArray[np.f
     """
     if buf.frames == 0:
         return np.zeros(0, dtype=np.float32)
-    return ndimage.maximum_filter1d(_exact_above(buf.samples, floor), size=3, mode="nearest")
+    return _exact_above(buf.samples, floor, cancelled, spread=True)
 
 
-def true_peak_dbfs(buf: AudioBuffer) -> float:
+def true_peak_dbfs(buf: AudioBuffer, cancelled: CancelCheck = never) -> float:
     """Maximum true-peak level in dBTP (4x oversampled, BS.1770-4 Annex 2); -inf for silence.
 
     Only samples whose neighbourhood could interpolate above the sample peak are oversampled (the
@@ -238,7 +272,7 @@ def true_peak_dbfs(buf: AudioBuffer) -> float:
     floor = float(np.abs(buf.samples).max())
     if floor <= 0.0:
         return -math.inf
-    peak = float(_exact_above(buf.samples, floor).max())
+    peak = float(_exact_above(buf.samples, floor, cancelled).max())
     return 20.0 * math.log10(peak)
 
 
@@ -283,8 +317,8 @@ def _spans(active: npt.NDArray[np.intp], before: int, after: int, size: int) -> 
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def envelope_gain(envelope: npt.NDArray[np.float32], rate: int,
-                  params: LimiterParams = LimiterParams()) -> npt.NDArray[np.float32]:
+def envelope_gain(envelope: npt.NDArray[np.float32], rate: int, params: LimiterParams = LimiterParams(),
+                  cancelled: CancelCheck = never) -> npt.NDArray[np.float32]:
     """The smoothed per-sample gain (<= 1) that keeps a true-peak ``envelope`` under the ceiling.
 
     Only the neighbourhoods of over-ceiling samples are computed: before one, the attack ramp;
@@ -292,23 +326,31 @@ def envelope_gain(envelope: npt.NDArray[np.float32], rate: int,
     gain is exactly 1, as the whole-signal computation would give to within that margin.
     """
     ceiling = db_to_gain(params.ceiling_dbtp - params.safety_db)
-    required = np.minimum(1.0, ceiling / np.maximum(envelope.astype(np.float64), _FLOOR))
-    over = np.flatnonzero(required < 1.0)
+    over = np.concatenate([np.flatnonzero(_required(envelope[lo:hi], ceiling) < 1.0) + lo
+                           for lo, hi in blocks(envelope.size, cancelled)] or [np.zeros(0, np.intp)])
     out = np.ones(envelope.size, dtype=np.float32)
     if over.size == 0:
         return out
-    reduction_db = -20.0 * np.log10(required)
     alpha = math.exp(-1.0 / max(params.release_s * rate, 1.0))
     lookahead = max(1, round(params.lookahead_s * rate))
-    tail = math.ceil(math.log(max(float(reduction_db.max()), _RELEASED_DB) / _RELEASED_DB) / -math.log(alpha))
+    deepest = -20.0 * math.log10(float(_required(envelope[over], ceiling).min()))
+    tail = math.ceil(math.log(max(deepest, _RELEASED_DB) / _RELEASED_DB) / -math.log(alpha))
     for first, last in _spans(over, lookahead + 1, tail + lookahead + 1, envelope.size):
-        out[first:last] = _smoothed(reduction_db[first:last], alpha, lookahead)
+        _check(cancelled)  # the reduction is computed per span only: long quiet stretches cost nothing
+        reduction_db = -20.0 * np.log10(_required(envelope[first:last], ceiling))
+        out[first:last] = _smoothed(reduction_db, alpha, lookahead)
     return out
 
 
-def limiter_gain(buf: AudioBuffer, params: LimiterParams = LimiterParams()) -> npt.NDArray[np.float32]:
+def _required(envelope: npt.NDArray[np.float32], ceiling: float) -> npt.NDArray[np.float64]:
+    """The gain (<= 1) each sample of a true-peak envelope needs to stay under ``ceiling``."""
+    return np.minimum(1.0, ceiling / np.maximum(envelope.astype(np.float64), _FLOOR))
+
+
+def limiter_gain(buf: AudioBuffer, params: LimiterParams = LimiterParams(),
+                 cancelled: CancelCheck = never) -> npt.NDArray[np.float32]:
     """The per-sample gain (<= 1) that keeps ``buf`` at or below the true-peak ceiling."""
-    return envelope_gain(true_peak_envelope(buf), buf.rate, params)
+    return envelope_gain(true_peak_envelope(buf, cancelled=cancelled), buf.rate, params, cancelled)
 
 
 def limit_true_peak(buf: AudioBuffer, ceiling_dbtp: float = TRUE_PEAK_CEILING_DBTP,

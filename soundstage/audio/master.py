@@ -32,7 +32,8 @@ from soundstage.audio.loudness import (
     true_peak_envelope,
     weighted_power,
 )
-from soundstage.errors import Cancelled
+from soundstage.cancellation import CancelCheck, blocks, never
+from soundstage.cancellation import check as _check
 
 __all__ = ["MasterParams", "MasterReport", "apply_gain", "master_gain"]
 
@@ -59,9 +60,12 @@ class MasterReport:
     max_reduction_db: float  # deepest limiter gain reduction
 
 
-def apply_gain(buf: AudioBuffer, gain: npt.NDArray[np.float32]) -> AudioBuffer:
-    return AudioBuffer((buf.samples * gain.astype(np.float32, copy=False)[:, None]).astype(np.float32, copy=False),
-                       buf.rate)
+def apply_gain(buf: AudioBuffer, gain: npt.NDArray[np.float32], cancelled: CancelCheck = never) -> AudioBuffer:
+    out = np.empty(buf.samples.shape, dtype=np.float32)
+    gain = gain.astype(np.float32, copy=False)
+    for lo, hi in blocks(buf.frames, cancelled):
+        np.multiply(buf.samples[lo:hi], gain[lo:hi, None], out=out[lo:hi])
+    return AudioBuffer(out, buf.rate)
 
 
 def _blocks(x: npt.NDArray[Any], reduce: Callable[..., Any]) -> npt.NDArray[Any]:
@@ -74,27 +78,17 @@ def _blocks(x: npt.NDArray[Any], reduce: Callable[..., Any]) -> npt.NDArray[Any]
     return reduce(np.pad(x, (0, pad)).reshape(-1, _DECIMATE), axis=1)  # type: ignore[no-any-return]
 
 
-def _never() -> bool:
-    return False
-
-
-def _check(cancelled: Callable[[], bool]) -> None:
-    if cancelled():  # between the steps of a long master (issue 9)
-        raise Cancelled()
-
-
 def _makeup_curve(mix: AudioBuffer, params: MasterParams,
-                  cancelled: Callable[[], bool]) -> tuple[float, npt.NDArray[np.float32]]:
-    power = weighted_power(mix)
-    _check(cancelled)
-    measured = gated_loudness(power, mix.rate)
+                  cancelled: CancelCheck) -> tuple[float, npt.NDArray[np.float32]]:
+    power = weighted_power(mix, cancelled)
+    measured = gated_loudness(power, mix.rate, cancelled)
     if not params.normalize or not math.isfinite(measured):
         return 1.0, np.ones(mix.frames, dtype=np.float32)
     limiter = LimiterParams(ceiling_dbtp=params.ceiling_dbtp)
     makeup = db_to_gain(min(params.target_lufs - measured, params.max_gain_db))
     # peaks that stay 6 dB under the ceiling after make-up need no exact reading
-    envelope = true_peak_envelope(mix, floor=db_to_gain(params.ceiling_dbtp - _ENVELOPE_MARGIN_DB) / makeup)
-    _check(cancelled)
+    floor = db_to_gain(params.ceiling_dbtp - _ENVELOPE_MARGIN_DB) / makeup
+    envelope = true_peak_envelope(mix, floor, cancelled)
     most = db_to_gain(params.ceiling_dbtp + params.max_limiting_db) / max(float(envelope.max()), 1e-12)
     makeup = min(makeup, most)
     # search the make-up gain at block rate (cheap), then draw the final curve at full rate once
@@ -115,30 +109,27 @@ def _makeup_curve(mix: AudioBuffer, params: MasterParams,
             step = error / min(max(slope, 0.05), 1.0)
         previous = (gain_to_db(makeup), loudness)
         makeup = min(makeup * db_to_gain(min(step, params.max_gain_db)), most)
-    curve = makeup * envelope_gain(envelope * np.float32(makeup), mix.rate, limiter)
+    _check(cancelled)
+    curve = makeup * envelope_gain(envelope * np.float32(makeup), mix.rate, limiter, cancelled)
     return makeup, curve.astype(np.float32)
 
 
 def master_gain(mix: AudioBuffer, params: MasterParams = MasterParams(),
-                cancelled: Callable[[], bool] = _never) -> tuple[npt.NDArray[np.float32], MasterReport]:
+                cancelled: CancelCheck = never) -> tuple[npt.NDArray[np.float32], MasterReport]:
     """The gain curve that brings ``mix`` to the target loudness under the true-peak ceiling.
 
     ``cancelled`` is polled between the steps; ``Cancelled`` is raised once it is true."""
     makeup, curve = _makeup_curve(mix, params, cancelled)
-    _check(cancelled)
-    out = apply_gain(mix, curve)
-    _check(cancelled)
-    peak = true_peak_dbfs(out)
-    _check(cancelled)
+    out = apply_gain(mix, curve, cancelled)
+    peak = true_peak_dbfs(out, cancelled)
     if peak > params.ceiling_dbtp:
         # gain modulation can add a sliver of inter-sample overshoot: one corrective pass
-        correction = limiter_gain(out, LimiterParams(ceiling_dbtp=params.ceiling_dbtp))
+        correction = limiter_gain(out, LimiterParams(ceiling_dbtp=params.ceiling_dbtp), cancelled)
         curve = (curve * correction).astype(np.float32)
-        out = apply_gain(mix, curve)
-        peak = true_peak_dbfs(out)
-        _check(cancelled)
+        out = apply_gain(mix, curve, cancelled)
+        peak = true_peak_dbfs(out, cancelled)
     report = MasterReport(
-        integrated_lufs=gated_loudness(weighted_power(out), out.rate),
+        integrated_lufs=gated_loudness(weighted_power(out, cancelled), out.rate, cancelled),
         true_peak_dbtp=peak,
         makeup_db=20.0 * math.log10(makeup),
         max_reduction_db=-20.0 * math.log10(max(float((curve / makeup).min()), 1e-12)),

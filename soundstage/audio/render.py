@@ -9,37 +9,29 @@ stems always add up to the master.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import signal
 
 from soundstage.audio.buffer import AudioBuffer
-from soundstage.audio.dsp import Array, distance_cutoff, distance_gain, lowpass, pan_gains
+from soundstage.audio.dsp import Array, distance_cutoff, distance_gain, lowpass_sos, pan_gains
 from soundstage.audio.ducking import duck_gain
 from soundstage.audio.loudness import db_to_gain
 from soundstage.audio.master import MasterReport, apply_gain, master_gain
 from soundstage.audio.resample import STEREO, resample
 from soundstage.audio.reverb import apply_reverb, impulse_response
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
-from soundstage.errors import Cancelled, InvalidInput
+from soundstage.cancellation import CancelCheck, blocks, never
+from soundstage.cancellation import check as _check
+from soundstage.errors import InvalidInput
 
 __all__ = ["Mix", "Stem", "render"]
 
 _AIR_FILTER_FROM = 15_000.0  # Hz: cut-offs above this are inaudible; skip the filter
 
-CancelCheck = Callable[[], bool]
-
-
-def _never() -> bool:
-    return False
-
-
-def _check(cancelled: CancelCheck) -> None:
-    """Between steps of a long mix (issue 9: a cancelled job stops within a second)."""
-    if cancelled():
-        raise Cancelled()
 
 
 @dataclass(frozen=True)
@@ -65,29 +57,41 @@ def _clip_frames(clip: Clip, source: AudioBuffer, rate: int, timeline_frames: in
     return max(0, source.frames - round(clip.offset * rate))
 
 
-def _cut(clip: Clip, source: AudioBuffer, frames: int) -> Array:
-    """The clip's ``frames`` of source audio from its offset: looped or padded with silence."""
+def _cut(clip: Clip, source: AudioBuffer, lo: int, hi: int) -> Array:
+    """Frames ``lo:hi`` of the clip's source audio from its offset: looped or padded with silence."""
     offset = round(clip.offset * source.rate)
+    frames = hi - lo
     if clip.loop and source.frames > 0:
-        start = offset % source.frames
+        start = (offset + lo) % source.frames
         reps = -(-(start + frames) // source.frames)  # ceil: copies, not a gather
         return np.concatenate([source.samples] * reps)[start : start + frames]
-    body = source.samples[offset : offset + frames]
+    body = source.samples[offset + lo : offset + hi]
     if body.shape[0] < frames:
         body = np.pad(body, ((0, frames - body.shape[0]), (0, 0)))
     return body
 
 
-def _fade(x: Array, clip: Clip, rate: int) -> Array:
-    n = x.shape[0]
+def _ramp(first: float, last: float, num: int, endpoint: bool, lo: int, hi: int) -> Array:
+    """``np.linspace(first, last, num, endpoint)[lo:hi]`` as float32, without building the whole ramp."""
+    step = (last - first) / ((num - 1) if endpoint else num)
+    values = np.arange(lo, hi, dtype=np.float64) * step + first
+    if endpoint and num > 1 and hi == num:
+        values[-1] = last
+    return values.astype(np.float32)
+
+
+def _fade(x: Array, clip: Clip, rate: int, lo: int, n: int) -> Array:
+    """Frames ``lo:lo + len(x)`` of a clip ``n`` frames long, with its fades applied."""
     fin, fout = min(round(clip.fade_in * rate), n), min(round(clip.fade_out * rate), n)
-    if not fin and not fout:
+    hi = lo + x.shape[0]
+    if not (fin and lo < fin) and not (fout and hi > n - fout):
         return x
     x = np.array(x, dtype=np.float32, copy=True)  # only the faded ends are touched
-    if fin:
-        x[:fin] *= np.linspace(0.0, 1.0, fin, endpoint=False, dtype=np.float32)[:, None]
-    if fout:
-        x[n - fout :] *= np.linspace(1.0, 0.0, fout, endpoint=True, dtype=np.float32)[:, None]
+    if fin and lo < fin:
+        x[: min(hi, fin) - lo] *= _ramp(0.0, 1.0, fin, False, lo, min(hi, fin))[:, None]
+    if fout and hi > n - fout:
+        first = max(lo, n - fout)
+        x[first - lo :] *= _ramp(1.0, 0.0, fout, True, first - (n - fout), hi - (n - fout))[:, None]
     return x
 
 
@@ -103,45 +107,62 @@ def _pan(x: Array, pan: float) -> Array:
     return (x[:, :2] * np.array([left / centre, right / centre], dtype=np.float32)).astype(np.float32)
 
 
-def _place(clip: Clip, src: AudioBuffer, timeline: Timeline) -> tuple[int, Array]:
-    """The clip (``src`` already at the mix rate) as stereo, pre-distance, with its first frame."""
-    frames = _clip_frames(clip, src, timeline.rate, timeline.frames)
-    body = _fade(_cut(clip, src, frames), clip, timeline.rate)
-    body = _pan(body * np.float32(db_to_gain(clip.gain_db)), clip.pan)
-    return round(clip.start * timeline.rate), body
-
-
 def _add(target: Array, start: int, x: Array) -> None:
     lo, hi = max(start, 0), min(start + x.shape[0], target.shape[0])
     if hi > lo:
         target[lo:hi] += x[lo - start : hi - start]
 
 
+def _mix_clip(clip: Clip, src: AudioBuffer, timeline: Timeline, dry: Array, sends: dict[str, Array],
+              cancelled: CancelCheck) -> None:
+    """Add the clip (``src`` already at the mix rate) to ``dry`` and its space's send, block by block
+    (a looped bed spans the whole timeline): the air filter's state runs on across blocks."""
+    rate = timeline.rate
+    frames = _clip_frames(clip, src, rate, timeline.frames)
+    start = round(clip.start * rate)
+    gain, send = np.float32(db_to_gain(clip.gain_db)), np.float32(db_to_gain(clip.send_db))
+    level = np.float32(distance_gain(clip.distance))
+    cutoff = distance_cutoff(clip.distance)
+    sos = lowpass_sos(cutoff, rate) if cutoff < _AIR_FILTER_FROM else None
+    state = np.zeros((0 if sos is None else sos.shape[0], 2, STEREO))
+    if clip.space is not None and clip.space not in sends:
+        sends[clip.space] = np.zeros_like(dry)
+    for lo, hi in blocks(frames, cancelled):
+        body = _pan(_fade(_cut(clip, src, lo, hi), clip, rate, lo, frames) * gain, clip.pan)
+        if clip.space is not None:
+            _add(sends[clip.space], start + lo, body * send)
+        if sos is not None:
+            filtered, state = signal.sosfilt(sos, body, axis=0, zi=state)
+            body = filtered.astype(np.float32)
+        _add(dry, start + lo, body * level)
+
+
 def _render_track(track: Track, sources: Mapping[str, AudioBuffer], timeline: Timeline,
-                  cancelled: CancelCheck = _never) -> Array:
+                  cancelled: CancelCheck = never) -> Array:
     dry = np.zeros((timeline.frames, STEREO), dtype=np.float32)
     sends: dict[str, Array] = {}
     for clip in track.clips:
         _check(cancelled)
         if clip.source not in sources:
             raise InvalidInput(f"clip.source: {clip.source!r} has no audio", field="clip.source", value=clip.source)
-        start, body = _place(clip, sources[clip.source], timeline)
-        if clip.space is not None:
-            if clip.space not in sends:
-                sends[clip.space] = np.zeros_like(dry)
-            _add(sends[clip.space], start, body * np.float32(db_to_gain(clip.send_db)))
-        cutoff = distance_cutoff(clip.distance)
-        if cutoff < _AIR_FILTER_FROM:
-            body = lowpass(body, cutoff, timeline.rate)
-        _add(dry, start, body * np.float32(distance_gain(clip.distance)))
+        _mix_clip(clip, sources[clip.source], timeline, dry, sends, cancelled)
     for name, send in sends.items():
         _check(cancelled)
-        dry += apply_reverb(send, impulse_response(timeline.space(name), timeline.rate))
+        dry += apply_reverb(send, impulse_response(timeline.space(name), timeline.rate), cancelled)
     return dry * np.float32(db_to_gain(track.gain_db))
 
 
+def _sum(parts: list[Array], frames: int, cancelled: CancelCheck) -> Array:
+    """The stereo sum of ``parts``, in blocks."""
+    out = np.zeros((frames, STEREO), dtype=np.float32)
+    for lo, hi in blocks(frames, cancelled):
+        for part in parts:
+            out[lo:hi] += part[lo:hi]
+    return out
+
+
 def render(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int = 1,
-           cancelled: CancelCheck = _never) -> Mix:
+           cancelled: CancelCheck = never) -> Mix:
     """Mix ``timeline`` from ``sources`` (any rate, mono or stereo) to a mastered stereo master.
 
     ``threads`` > 1 renders tracks concurrently (numpy and scipy release the GIL in the heavy
@@ -153,24 +174,24 @@ def render(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int 
     at_rate = {}
     for k in used:  # once per source, not per clip
         _check(cancelled)
-        at_rate[k] = resample(sources[k], rate)
+        at_rate[k] = resample(sources[k], rate, cancelled)
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         tracks = list(pool.map(lambda t: _render_track(t, at_rate, timeline, cancelled), timeline.tracks))
     _check(cancelled)
     rendered = {t.name: audio for t, audio in zip(timeline.tracks, tracks, strict=True)}
-    key = sum((rendered[t.name] for t in timeline.tracks if t.kind is TrackKind.DIALOGUE),
-              np.zeros((timeline.frames, STEREO), dtype=np.float32))
+    key = _sum([rendered[t.name] for t in timeline.tracks if t.kind is TrackKind.DIALOGUE], timeline.frames,
+               cancelled)
     if any(t.ducked for t in timeline.tracks):
-        duck = duck_gain(key, timeline.frames, rate, timeline.ducking)
+        duck = duck_gain(key, timeline.frames, rate, timeline.ducking, cancelled)
         for t in timeline.tracks:
             if t.ducked:
                 rendered[t.name] *= duck[:, None]
     _check(cancelled)
-    premaster = AudioBuffer(sum(rendered.values(), np.zeros((timeline.frames, STEREO), np.float32)), rate)
+    premaster = AudioBuffer(_sum(list(rendered.values()), timeline.frames, cancelled), rate)
     curve, report = master_gain(premaster, timeline.master, cancelled)
     stems = []
     for t in timeline.tracks:
         _check(cancelled)
-        stems.append(Stem(t.name, t.kind, apply_gain(AudioBuffer(rendered[t.name], rate), curve)))
-    master = AudioBuffer(apply_gain(premaster, curve).samples, rate)
+        stems.append(Stem(t.name, t.kind, apply_gain(AudioBuffer(rendered[t.name], rate), curve, cancelled)))
+    master = AudioBuffer(apply_gain(premaster, curve, cancelled).samples, rate)
     return Mix(master=master, stems=tuple(stems), report=report)

@@ -5,21 +5,32 @@ from __future__ import annotations
 import numpy as np
 import soxr
 
+from soundstage import cancellation
 from soundstage.audio.buffer import AudioBuffer
+from soundstage.cancellation import CancelCheck, blocks, never
 
 __all__ = ["STEREO", "resample", "to_channels"]
 
 STEREO = 2
 
 
-def resample(buf: AudioBuffer, rate: int) -> AudioBuffer:
-    """``buf`` at ``rate``; the length is exactly round(frames * rate / buf.rate)."""
+def resample(buf: AudioBuffer, rate: int, cancelled: CancelCheck = never) -> AudioBuffer:
+    """``buf`` at ``rate``; the length is exactly round(frames * rate / buf.rate).
+
+    Long buffers are streamed through the resampler in blocks (the output is identical), with
+    ``cancelled`` looked at between them (issue 9)."""
     if rate == buf.rate:
         return buf
     target = round(buf.frames * rate / buf.rate)
     if buf.frames == 0:
         return AudioBuffer.silence(0, rate, buf.channels)
-    out = soxr.resample(buf.samples, buf.rate, rate, quality="VHQ")
+    if buf.frames <= cancellation.BLOCK_FRAMES:
+        out = soxr.resample(buf.samples, buf.rate, rate, quality="VHQ")
+    else:
+        stream = soxr.ResampleStream(buf.rate, rate, buf.channels, dtype="float32", quality="VHQ")
+        out = np.concatenate([stream.resample_chunk(np.ascontiguousarray(buf.samples[lo:hi], dtype=np.float32),
+                                                    last=hi == buf.frames)
+                              for lo, hi in blocks(buf.frames, cancelled)])
     out = np.asarray(out, dtype=np.float32).reshape(-1, buf.channels)
     if out.shape[0] < target:
         out = np.pad(out, ((0, target - out.shape[0]), (0, 0)))

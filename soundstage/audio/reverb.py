@@ -15,6 +15,7 @@ import numpy as np
 from scipy import signal
 
 from soundstage.audio.dsp import Array, lowpass
+from soundstage.cancellation import CancelCheck, blocks, never
 
 __all__ = ["Space", "apply_reverb", "impulse_response"]
 
@@ -74,9 +75,10 @@ def impulse_response(space: Space, rate: int) -> Array:
     return ir.astype(np.float32)
 
 
-def _active_spans(send: Array, gap: int) -> list[tuple[int, int]]:
+def _active_spans(send: Array, gap: int, cancelled: CancelCheck = never) -> list[tuple[int, int]]:
     """Runs of non-silent frames, merged across silences shorter than ``gap`` frames."""
-    active = np.flatnonzero(np.any(send != 0.0, axis=1))
+    active = np.concatenate([np.flatnonzero(np.any(send[lo:hi] != 0.0, axis=1)) + lo
+                             for lo, hi in blocks(send.shape[0], cancelled)] or [np.zeros(0, np.intp)])
     if active.size == 0:
         return []
     breaks = np.flatnonzero(np.diff(active) > gap)
@@ -85,15 +87,17 @@ def _active_spans(send: Array, gap: int) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), ends.tolist(), strict=True))
 
 
-def apply_reverb(send: Array, ir: Array) -> Array:
+def apply_reverb(send: Array, ir: Array, cancelled: CancelCheck = never) -> Array:
     """Wet signal of a stereo ``send`` through ``ir``, truncated to the send's length.
 
     Convolution is linear, so each burst of activity (a line, a door slam) is convolved on its own
     and the tails are summed: sparse dialogue and foley sends cost a fraction of the whole timeline.
     """
     out = np.zeros_like(send)
-    for first, last in _active_spans(send, gap=ir.shape[0]):
-        wet = signal.oaconvolve(send[first:last], ir, axes=0)
-        span = min(wet.shape[0], send.shape[0] - first)
-        out[first : first + span] += wet[:span]
+    for first, last in _active_spans(send, ir.shape[0], cancelled):
+        for lo, hi in blocks(last - first, cancelled):  # long spans in blocks: cancel is seen between
+            start = first + lo
+            wet = signal.oaconvolve(send[start : first + hi], ir, axes=0)
+            span = min(wet.shape[0], send.shape[0] - start)
+            out[start : start + span] += wet[:span]
     return out

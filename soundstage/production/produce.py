@@ -26,6 +26,7 @@ from soundstage.audio.loudness import db_to_gain, limit_true_peak
 from soundstage.audio.master import MasterParams
 from soundstage.audio.render import Mix, render
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
+from soundstage.cancellation import CancelCheck, check, never
 from soundstage.production.casting import line_language
 from soundstage.production.plan import Plan, Production, ProductionOptions, SpokenLine, Word
 from soundstage.script.model import Cue, CueKind, Line, Pause, Script
@@ -34,7 +35,7 @@ from soundstage.sound.registry import SoundRegistry
 from soundstage.sound.scene import DialogueLine, build_scene
 from soundstage.sound.score import Mood, MusicParams
 from soundstage.speech.controls import PITCH_RANGE, SPEED_RANGE, Controls
-from soundstage.speech.engine import SpeechChunk, SpeechEngine, SpeechRequest, collect, never
+from soundstage.speech.engine import SpeechChunk, SpeechEngine, SpeechRequest, collect
 from soundstage.speech.frontend.split import split_sentences
 from soundstage.speech.timings import Timings
 from soundstage.speech.voices import Voice
@@ -62,7 +63,6 @@ OnLine = Callable[[int, int], None]
 """Before line i of n (1-based); may raise ``Cancelled``."""
 OnSentence = Callable[[int, int], None]
 """After sentence k of the script's n (split as the engines split them); may raise ``Cancelled``."""
-CancelCheck = Callable[[], bool]
 
 
 @dataclass(frozen=True)
@@ -284,24 +284,27 @@ def plan(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, regi
              if design.music else None)
     scene = build_scene(resolution, duration, registry, seed=options.seed, dialogue=dialogue, music=music,
                         master=MasterParams(target_lufs=options.loudness),
-                        clear_of=[(ln.start, ln.end) for ln in lines] if options.spots_clear_of_speech else ())
+                        clear_of=[(ln.start, ln.end) for ln in lines] if options.spots_clear_of_speech else (),
+                        cancelled=watch.cancelled)
     notes += list(scene.notes)
     timeline, sources = scene.timeline, dict(scene.sources)
     if not designed:  # speech alone: mix at the engine's own rate, half the work of the 48 kHz bus
         timeline = replace(timeline, rate=SPEECH_RATE)
     timeline, spot_notes = _written_cues(timeline, sources, layout, design, duration, registry, lexicon,
-                                         options.seed, references)
+                                         options.seed, references, watch.cancelled)
     notes += spot_notes
     return Plan(timeline, lines, words, designed, tuple(notes)), sources
 
 
 def _written_cues(timeline: Timeline, sources: dict[str, AudioBuffer], layout: _Layout, design: _Design,
                   duration: float, registry: SoundRegistry, lexicon: Lexicon, seed: int,
-                  references: Mapping[int, AudioBuffer]) -> tuple[Timeline, list[str]]:
+                  references: Mapping[int, AudioBuffer],
+                  cancelled: CancelCheck = never) -> tuple[Timeline, list[str]]:
     """The script's own [sfx] cues and reference beds join the setting's foley: one stem per kind."""
     notes: list[str] = []
     extra: list[Clip] = []
     for n, (start, cue) in enumerate(layout.spots):
+        check(cancelled)
         buffers, resolution = _spot_buffers(registry, lexicon, cue, seed + n * 7, references)
         if resolution is not None:
             notes += [f"sfx {cue.description!r}: left out {u.text!r} ({u.reason})" for u in resolution.unresolved]

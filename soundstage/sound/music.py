@@ -18,6 +18,8 @@ import numpy as np
 from soundstage.audio.buffer import MIX_RATE, AudioBuffer
 from soundstage.audio.dsp import Array, lowpass
 from soundstage.audio.loudness import LimiterParams, db_to_gain, integrated_lufs, limiter_gain
+from soundstage.cancellation import CancelCheck, blocks, never
+from soundstage.cancellation import check as _check
 from soundstage.errors import AssetError
 from soundstage.sound.midi import TAIL, find_fluidsynth, find_soundfont, render_general_midi
 from soundstage.sound.score import Mood, MusicParams, Note, Part, Score, midi_hz, plan_score
@@ -71,37 +73,58 @@ def _table(freq: float, odd_only: bool) -> Array:
     return (out / np.abs(out).max()).astype(np.float32)
 
 
-def _oscillator(freq: float, frames: int, rate: int, table: Array, phase: float = 0.0) -> Array:
-    pos = ((freq * np.arange(frames) / rate + phase) % 1.0) * TABLE
+def _oscillator(freq: float, frames: range, rate: int, table: Array, phase: float = 0.0) -> Array:
+    """Samples ``frames`` (a range of sample indices) of a wavetable oscillator."""
+    pos = ((freq * np.arange(frames.start, frames.stop) / rate + phase) % 1.0) * TABLE
     ext = np.append(table, table[0])
     return np.interp(pos, np.arange(TABLE + 1), ext).astype(np.float32)
 
 
-def _envelope(env: Envelope, held: int, rate: int) -> Array:
-    total = held + int(env.release * rate)
-    t = np.arange(total) / rate
+def _envelope(env: Envelope, held: int, rate: int, frames: range) -> Array:
+    """Samples ``frames`` of a note's envelope (held for ``held`` samples, then released)."""
+    index = np.arange(frames.start, frames.stop)
+    t = index / rate
     level = np.minimum(1.0, t / env.attack) * (np.exp(-t / env.decay) if math.isfinite(env.decay) else 1.0)
     release = np.clip(1.0 - (t - held / rate) / env.release, 0.0, 1.0)
-    return (level * np.where(np.arange(total) < held, 1.0, release)).astype(np.float32)
+    return (level * np.where(index < held, 1.0, release)).astype(np.float32)
 
 
-def _voice(note: Note, score: Score, rate: int, rng: np.random.Generator) -> Array:
-    """One note as stereo samples (its held part plus release)."""
-    env = _envelope(ENVELOPES[note.part], int(note.length * rate), rate)
+@dataclass(frozen=True)
+class _Voice:
+    """One note, ready to be drawn in pieces: a drone can last the whole bed."""
+
+    env: Envelope
+    held: int  # samples
+    frames: int  # held part plus release
+    oscillators: tuple[tuple[float, Array, float], ...]  # (Hz, table, phase): one (mono) or two (L, R)
+    gain: float
+    pan: float
+
+    def samples(self, piece: range, rate: int) -> Array:
+        osc = [_oscillator(freq, piece, rate, table, phase) for freq, table, phase in self.oscillators]
+        left, right = osc[0], osc[-1]
+        env = _envelope(self.env, self.held, rate, piece)
+        return np.stack([left * (1 - self.pan) * 2, right * self.pan * 2], axis=1) * (env * self.gain)[:, None]
+
+
+def _voice(note: Note, score: Score, rate: int, rng: np.random.Generator) -> _Voice:
+    """One note as stereo samples (its held part plus release), to be drawn by ``_Voice.samples``."""
+    env = ENVELOPES[note.part]
+    held = int(note.length * rate)
     freq = midi_hz(note.pitch)
     if note.part is Part.DRONE:  # whole cycles per loop: its wrapped tail meets its head in phase
         freq = loop_freq(freq, round(score.duration * rate), rate)
-    n = env.size
+    oscillators: tuple[tuple[float, Array, float], ...]
     if note.part is Part.PAD:
         spread = 2 ** (DETUNE_CENTS / 1200)
-        left = _oscillator(freq / spread, n, rate, _table(freq, False), rng.random())
-        right = _oscillator(freq * spread, n, rate, _table(freq, False), rng.random())
+        oscillators = ((freq / spread, _table(freq, False), rng.random()),
+                       (freq * spread, _table(freq, False), rng.random()))
     else:
         odd = note.part in (Part.ARP, Part.BASS)
-        left = right = _oscillator(freq, n, rate, _table(freq, odd), rng.random())
+        oscillators = ((freq, _table(freq, odd), rng.random()),)
     gain = note.velocity * PART_GAIN[note.part]
     pan = 0.5 if note.part is not Part.ARP else 0.5 + 0.35 * math.sin(note.pitch)
-    return np.stack([left * (1 - pan) * 2, right * pan * 2], axis=1) * (env * gain)[:, None]
+    return _Voice(env, held, held + int(env.release * rate), oscillators, gain, pan)
 
 
 def _fold(x: Array, frames: int) -> Array:
@@ -114,7 +137,7 @@ def _fold(x: Array, frames: int) -> Array:
     return out
 
 
-def render_synth(score: Score, rate: int, rng: np.random.Generator) -> Array:
+def render_synth(score: Score, rate: int, rng: np.random.Generator, cancelled: CancelCheck = never) -> Array:
     frames = round(score.duration * rate)
     longest = max(e.release for e in ENVELOPES.values())
     out = np.zeros((frames + int((longest + 0.1) * rate) + 1, 2), dtype=np.float32)
@@ -123,9 +146,11 @@ def render_synth(score: Score, rate: int, rng: np.random.Generator) -> Array:
         voice = _voice(note, score, rate, rng)
         start = round(note.start * rate)
         target = pads if note.part in (Part.PAD, Part.DRONE) else out
-        end = min(start + voice.shape[0], target.shape[0])
-        target[start:end] += voice[: end - start]
+        end = min(start + voice.frames, target.shape[0])
+        for lo, hi in blocks(max(end - start, 0), cancelled):
+            target[start + lo : start + hi] += voice.samples(range(lo, hi), rate)
     looped = _fold(out, frames)
+    _check(cancelled)
     # the pad bus is darkened per mood; filtering after the fold keeps the loop seamless
     soft = circular(lambda x: lowpass(x, score.brightness, rate, order=2), _fold(pads, frames), rate)
     return looped + soft
@@ -148,23 +173,27 @@ def _render_gm(score: Score, rate: int) -> Array:
     return _fold(raw, frames)
 
 
-def _level(x: Array, rate: int) -> Array:
+def _level(x: Array, rate: int, cancelled: CancelCheck = never) -> Array:
     x = x - x.mean(axis=0, keepdims=True)
-    measured = integrated_lufs(AudioBuffer(x, rate))
+    measured = integrated_lufs(AudioBuffer(x, rate), cancelled)
     if math.isfinite(measured):
         x = x * np.float32(db_to_gain(MUSIC_LEVEL_LUFS - measured))
     pad = min(x.shape[0], rate // 2)  # guard the true peak on the wrapped signal: the loop stays seamless
     wrapped = np.concatenate([x[-pad:], x, x[:pad]])
-    gain = limiter_gain(AudioBuffer(wrapped, rate), LimiterParams(ceiling_dbtp=-1.0))[pad : pad + x.shape[0]]
+    gain = limiter_gain(AudioBuffer(wrapped, rate), LimiterParams(ceiling_dbtp=-1.0), cancelled)
+    gain = gain[pad : pad + x.shape[0]]
     return (x * gain[:, None]).astype(np.float32)
 
 
-def music_bed(params: MusicParams, backend: Backend | None = None, rate: int = MIX_RATE) -> MusicBed:
-    """A music bed for ``params``; ``backend`` None picks General MIDI when it is installed."""
+def music_bed(params: MusicParams, backend: Backend | None = None, rate: int = MIX_RATE,
+              cancelled: CancelCheck = never) -> MusicBed:
+    """A music bed for ``params``; ``backend`` None picks General MIDI when it is installed.
+    ``cancelled`` is looked at between notes and steps (issue 9)."""
     chosen = backend or available_backends()[-1]
     score = plan_score(params)
     if chosen is Backend.GENERAL_MIDI:
         raw = _render_gm(score, rate)
     else:
-        raw = render_synth(score, rate, np.random.default_rng(params.seed))
-    return MusicBed(AudioBuffer(_level(raw, rate), rate), score, chosen)
+        raw = render_synth(score, rate, np.random.default_rng(params.seed), cancelled)
+    _check(cancelled)
+    return MusicBed(AudioBuffer(_level(raw, rate, cancelled), rate), score, chosen)

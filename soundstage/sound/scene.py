@@ -20,6 +20,8 @@ from soundstage.audio.loudness import integrated_lufs
 from soundstage.audio.master import MasterParams
 from soundstage.audio.reverb import Space
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
+from soundstage.cancellation import CancelCheck, never
+from soundstage.cancellation import check as _check
 from soundstage.sound.generators.base import SoundKind
 from soundstage.sound.lexicon import Cue, Resolution, setting_room
 from soundstage.sound.music import MusicParams, music_bed
@@ -78,18 +80,21 @@ def _render(registry: SoundRegistry, cue: Cue, seconds: float, seed: int) -> Aud
     return registry.render(cue.generator, replace(cue.params, duration=seconds, seed=seed))
 
 
-def _beds(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: int) -> tuple[Track, dict[str, AudioBuffer]]:
+def _beds(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: int,
+          cancelled: CancelCheck = never) -> tuple[Track, dict[str, AudioBuffer]]:
     sources = {}
     clips = []
     for k, cue in enumerate(cues):
+        _check(cancelled)
         key = f"bed:{cue.generator}"
         sources[key] = _render(registry, cue, min(duration, BED_LOOP_SECONDS), seed + k)
         clips.append(_bed_clip(key, duration))
     return Track("ambience", TrackKind.AMBIENCE, tuple(clips)), sources
 
 
-def _spots(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: int,
-           space: str | None, clear_of: Sequence[tuple[float, float]] = ()) -> tuple[Track, dict[str, AudioBuffer]]:
+def _spots(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: int, space: str | None,
+           clear_of: Sequence[tuple[float, float]] = (),
+           cancelled: CancelCheck = never) -> tuple[Track, dict[str, AudioBuffer]]:
     rng = np.random.default_rng(seed)
     sources: dict[str, AudioBuffer] = {}
     clips = []
@@ -97,6 +102,7 @@ def _spots(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: 
         gen = registry.get(cue.generator)
         seconds = SPOT_AS_BED_SECONDS if gen.kind is SoundKind.BED else gen.default_duration
         for n, start in enumerate(_spot_times(rng, duration, k, len(cues), clear_of)):
+            _check(cancelled)
             key = f"spot:{cue.generator}:{n}"
             sources[key] = _render(registry, cue, min(seconds, duration), seed + 100 * k + n)
             fade = 0.3 if gen.kind is SoundKind.BED else 0.0
@@ -115,22 +121,24 @@ def _room(resolution: Resolution) -> Space | None:
 def build_scene(resolution: Resolution, duration: float, registry: SoundRegistry, *, seed: int = 0,
                 music: MusicParams | None = None, dialogue: Sequence[DialogueLine] = (),
                 master: MasterParams | None = None, ducking: DuckingParams | None = None,
-                clear_of: Sequence[tuple[float, float]] = ()) -> ScenePlan:
-    """``clear_of``: spans (s) where spot sounds should not start, e.g. the dialogue's lines."""
+                clear_of: Sequence[tuple[float, float]] = (), cancelled: CancelCheck = never) -> ScenePlan:
+    """``clear_of``: spans (s) where spot sounds should not start, e.g. the dialogue's lines.
+    ``cancelled`` is looked at between sounds (issue 9)."""
     space = _room(resolution)
     room = space.name if space else None
-    beds, sources = _beds(registry, resolution.beds, duration, seed)
-    spots, spot_sources = _spots(registry, resolution.spots, duration, seed + 1000, room, clear_of)
+    beds, sources = _beds(registry, resolution.beds, duration, seed, cancelled)
+    spots, spot_sources = _spots(registry, resolution.spots, duration, seed + 1000, room, clear_of, cancelled)
     sources.update(spot_sources)
     lines = []
     for k, line in enumerate(dialogue):
+        _check(cancelled)
         sources[f"line:{k}"] = line.audio
         level = integrated_lufs(line.audio)
         gain = DIALOGUE_LEVEL_LUFS - level if math.isfinite(level) else 0.0
         lines.append(Clip(f"line:{k}", line.start, pan=line.pan, space=room, send_db=-18.0, gain_db=gain))
     tracks = [Track("dialogue", TrackKind.DIALOGUE, tuple(lines)), beds, spots]
     if music is not None:
-        bed = music_bed(replace(music, duration=min(duration, music.duration)), rate=MIX_RATE)
+        bed = music_bed(replace(music, duration=min(duration, music.duration)), rate=MIX_RATE, cancelled=cancelled)
         sources["music"] = bed.audio
         tracks.append(Track("music", TrackKind.MUSIC, (replace(_bed_clip("music", duration), gain_db=MUSIC_GAIN_DB),)))
     timeline = Timeline(duration=duration, tracks=tuple(tracks), spaces=(space,) if space else (),

@@ -23,6 +23,7 @@ from typing import Protocol
 import numpy as np
 
 from soundstage.audio.buffer import SPEECH_RATE, AudioBuffer
+from soundstage.cancellation import never
 from soundstage.errors import InvalidInput
 from soundstage.speech.controls import Controls
 from soundstage.speech.languages import Language
@@ -44,10 +45,6 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "soundstage.speech_engines"  # optional engines (e.g. Piper) register a factory here
-
-
-def never() -> bool:
-    return False
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,10 +22,12 @@ import numpy as np
 import numpy.typing as npt
 
 from soundstage.audio.buffer import SPEECH_RATE, AudioBuffer
+from soundstage.cancellation import CancelCheck, never
+from soundstage.cancellation import check as _check
 from soundstage.errors import AssetError, Cancelled
 from soundstage.speech.assets import KokoroAssets, ensure_kokoro_assets, find_kokoro_assets
 from soundstage.speech.controls import apply_volume, shift_pitch, time_stretch
-from soundstage.speech.engine import EngineConfig, SpeechChunk, SpeechRequest, never
+from soundstage.speech.engine import EngineConfig, SpeechChunk, SpeechRequest
 from soundstage.speech.frontend.langid import identify_spans
 from soundstage.speech.frontend.normalize import normalize
 from soundstage.speech.frontend.phonemes import G2PSet, Phonemes, concat_phonemes
@@ -45,7 +47,6 @@ _TIMED = "model.timed.onnx"
 _DURATIONS = "model.durations.onnx"
 
 Audio = npt.NDArray[np.float32]
-CancelCheck = Callable[[], bool]
 
 
 def _run(session: Any, outputs: list[str] | None, feed: dict[str, Any], cancelled: CancelCheck) -> list[Any]:
@@ -260,11 +261,6 @@ class KokoroEngine:
         audio = shift_pitch(audio, request.controls.pitch + utt.rendition.pitch, SPEECH_RATE)
         audio = apply_volume(audio, request.controls.volume, SPEECH_RATE)
         return SpeechChunk(AudioBuffer.from_mono(audio, SPEECH_RATE), timings, utt.text, utt.language, offset)
-
-
-def _check(cancelled: CancelCheck) -> None:
-    if cancelled():
-        raise Cancelled()
 
 
 def _voice_for(voice: Voice, parts: list[tuple[Language, Phonemes]]) -> tuple[Language, Rendition]:
