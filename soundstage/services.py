@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from soundstage.apps.base import App, AppEnv
 from soundstage.apps.registry import AppRegistry, load_registry
 from soundstage.errors import ConfigError
-from soundstage.jobs.aio import AsyncJobs, AsyncReads, ChangeFeed, PollingFeed
+from soundstage.jobs.aio import AsyncJobs, ChangeFeed, PollingFeed
 from soundstage.jobs.doorbell import Bell, Doorbell
 from soundstage.jobs.sqlite import SQLiteJobStore
 from soundstage.jobs.store import JobStore
@@ -140,7 +140,6 @@ class Backends:
     keys: Keys
     doorbell: Bell
     feed: ChangeFeed
-    reads: AsyncReads | None = None
 
 
 def _scale_extra(feature: str) -> ConfigError:
@@ -152,7 +151,7 @@ def open_backends(settings: Settings) -> Backends:
     if settings.database.startswith(("postgresql://", "postgres://")):
         try:
             from soundstage.jobs.aio import PgChangeFeed
-            from soundstage.jobs.postgres import CHANGED_CHANNEL, PgAsyncReads, PgBell, PostgresJobStore
+            from soundstage.jobs.postgres import CHANGED_CHANNEL, PgBell, PostgresJobStore
             from soundstage.keys import PostgresKeyStore
             from soundstage.pgdb import PgDatabase
         except ImportError as e:
@@ -161,7 +160,7 @@ def open_backends(settings: Settings) -> Backends:
         db = PgDatabase(settings.database)
         db.upgrade()
         return Backends(PostgresJobStore(db), PostgresKeyStore(db, settings.api_keys), PgBell(db),
-                        PgChangeFeed(settings.database, CHANGED_CHANNEL), PgAsyncReads(settings.database))
+                        PgChangeFeed(settings.database, CHANGED_CHANNEL))
     if settings.database:
         raise ConfigError(f"SOUNDSTAGE_DATABASE must be a postgresql:// URL or empty (SQLite), got"
                           f" {settings.database.split('@')[-1]!r}")
@@ -219,7 +218,7 @@ def build(settings: Settings, apps: Iterable[App] | None = None) -> Services:
         keys=backends.keys,
         signer=Signer(settings.data_dir / "keys" / "ed25519.pem"),
         doorbell=backends.doorbell,
-        jobs=AsyncJobs(backends.store, backends.keys, backends.feed, backends.reads),
+        jobs=AsyncJobs(backends.store, backends.keys, backends.feed),
         fetcher=Fetcher(allow_private=settings.allow_private_urls, timeout=settings.fetch_timeout_seconds,
                         allowed_hosts=frozenset(settings.allowed_hosts)),
         engines=Engines(settings),

@@ -15,13 +15,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import psycopg
 from psycopg import Connection
-from psycopg.rows import dict_row
 from psycopg.types.json import Json
-from psycopg_pool import PoolTimeout
 
-from soundstage.errors import AlreadyCompleted, NotFound, StoreUnavailable
+from soundstage.errors import AlreadyCompleted, NotFound
 from soundstage.jobs.models import (
     Claim,
     Delivery,
@@ -41,9 +38,9 @@ from soundstage.jobs.sqlite import (
     WORKER_DIED_ERROR,
     app_stats,
 )
-from soundstage.pgdb import POOL_TIMEOUT_SECONDS, PgDatabase, PgListener
+from soundstage.pgdb import PgDatabase, PgListener
 
-__all__ = ["CHANGED_CHANNEL", "QUEUED_CHANNEL", "PgAsyncReads", "PgBell", "PostgresJobStore"]
+__all__ = ["CHANGED_CHANNEL", "QUEUED_CHANNEL", "PgBell", "PostgresJobStore"]
 
 QUEUED_CHANNEL = "soundstage_queued"
 CHANGED_CHANNEL = "soundstage_changed"
@@ -318,53 +315,3 @@ class PgBell:
     def listen(self, name: str) -> PgListener:
         return self.db.listener(QUEUED_CHANNEL)
 
-
-class PgAsyncReads:
-    """The reads an API handler makes most (status polls, streams), on an async pool of their own: no thread
-    hop and no GIL hand-over per request. Satisfies ``jobs.aio.AsyncReads``; opened in the API's lifespan."""
-
-    def __init__(self, url: str, max_size: int = 8) -> None:
-        from psycopg import AsyncConnection
-        from psycopg_pool import AsyncConnectionPool
-
-        self.pool: AsyncConnectionPool[AsyncConnection[dict[str, Any]]] = AsyncConnectionPool(
-            url, min_size=1, max_size=max_size, open=False, timeout=POOL_TIMEOUT_SECONDS,
-            kwargs={"autocommit": True, "row_factory": dict_row, "application_name": "soundstage-api"})
-
-    async def open(self) -> None:
-        await self.pool.open(wait=False)
-
-    async def close(self) -> None:
-        await self.pool.close()
-
-    async def _rows(self, sql: str, args: Any) -> list[dict[str, Any]]:
-        for attempt in (1, 2):
-            conn = None
-            try:
-                async with self.pool.connection() as conn:
-                    return await (await conn.execute(sql, args)).fetchall()
-            except PoolTimeout as e:
-                raise StoreUnavailable(f"The job store (PostgreSQL) is unavailable: {e}") from e
-            except psycopg.OperationalError as e:
-                if attempt == 1 and conn is not None and (conn.closed or conn.broken):
-                    await self.pool.check()  # closed by a server restart: the statement never ran
-                    continue
-                raise StoreUnavailable(f"The job store (PostgreSQL) is unavailable: {e}") from e
-        raise AssertionError("unreachable")
-
-    async def get(self, owner: str, job_id: str) -> Job:
-        rows = await self._rows("SELECT * FROM jobs WHERE id = %s AND owner = %s", (job_id, owner))
-        if not rows:
-            raise NotFound(f"Request {job_id!r} not found")
-        return _job(rows[0])
-
-    async def queue_position(self, job: Job) -> int:
-        if job.state is not JobState.QUEUED:
-            return 0
-        return int((await self._rows(POSITION, (job.id,)))[0]["n"])
-
-    async def logs(self, job_id: str, after: int = 0) -> list[LogLine]:
-        return [LogLine(r["seq"], r["message"], r["level"], r["ts"]) for r in await self._rows(LOGS, (job_id, after))]
-
-    async def events(self, job_id: str, after: int = 0) -> list[tuple[int, Any]]:
-        return [(r["seq"], r["data"]) for r in await self._rows(EVENTS, (job_id, after))]
