@@ -11,6 +11,8 @@ from other processes on the shared machine hits all alike; the worker is idle wh
 - ``run stream``: ``POST /run/soundstage/speech/stream`` -> first event carrying audio.
 - ``raw first phrase``: kokoro-onnx ``create`` of the first phrase alone (what we cut and say first).
 - ``raw first sentence``: kokoro-onnx of the whole first sentence: the wait without the cut.
+- ``engine first phrase``: our own engine in this process on the first phrase: the route's floor, so
+  the difference to ``openai pcm`` is what the HTTP, queue and worker hops add.
 Medians; the ratio is ours over raw on the same phrase. Nothing is asserted.
 """
 
@@ -91,9 +93,28 @@ def measures() -> dict[str, Callable[[httpx.Client], float]]:
     }
 
 
+def own_engine(threads: int) -> Callable[[str], float]:
+    from soundstage.speech.engine import SpeechRequest
+    from soundstage.speech.kokoro import KokoroEngine, KokoroModel
+    from soundstage.speech.languages import Language
+    from soundstage.speech.voices import resolve_voice
+
+    engine = KokoroEngine(KokoroModel(ensure_kokoro_assets(models_dir()), threads))
+    voice = resolve_voice(VOICE)
+
+    def run(text: str) -> float:
+        started = time.perf_counter()
+        next(engine.synthesize(SpeechRequest(text, Language.EN, voice)))
+        return time.perf_counter() - started
+
+    return run
+
+
 def measure(repeats: int, threads: int, head: str, sentence: str) -> dict[str, list[float]]:
     ours = measures()
-    times: dict[str, list[float]] = {name: [] for name in [*ours, "raw first phrase", "raw first sentence"]}
+    names = [*ours, "raw first phrase", "raw first sentence", "engine first phrase"]
+    times: dict[str, list[float]] = {name: [] for name in names}
+    engine = own_engine(threads)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
@@ -103,12 +124,13 @@ def measure(repeats: int, threads: int, head: str, sentence: str) -> dict[str, l
         with server, httpx.Client(base_url=server.url, timeout=300) as client:
             for first in ours.values():  # warm-up: the worker loads Kokoro; both sides warm their kernels
                 first(client)
-            raw(head), raw(sentence)
+            raw(head), raw(sentence), engine(head)
             for _ in range(repeats):
                 times["raw first phrase"].append(raw(head))
                 for name, run in ours.items():
                     times[name].append(run(client))
                 times["raw first sentence"].append(raw(sentence))
+                times["engine first phrase"].append(engine(head))
     return times
 
 
