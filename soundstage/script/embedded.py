@@ -35,9 +35,15 @@ from soundstage.script.writing import CancelCheck, Log, finish
 
 __all__ = ["EmbeddedConfig", "EmbeddedWriter", "Generation", "script_schema"]
 
-CONTEXT_TOKENS = 4096  # system prompt (~450) + brief (~150) + the longest answer (MAX_LINES lines)
-TOKENS_PER_LINE = 60  # a line item with its direction, and its share of cues and pauses (measured ~45)
-HEADER_TOKENS = 120  # title, setting, ambience, music and the speakers
+CONTEXT_TOKENS = 4096  # system prompt (~500) + brief (~150) + the longest answer (MAX_LINES lines)
+# Lengths the grammar allows, in characters: bounds on every string keep the longest possible answer
+# within the token budget, so an answer is never cut off (a tiny model otherwise writes until it is).
+TEXT_CHARS = {"zh": 60, "ja": 60}  # a line of one or two sentences; Latin-script languages: LINE_CHARS
+LINE_CHARS = 200
+SHORT_CHARS = {"title": 60, "setting": 80, "ambience": 120, "music": 60, "name": 24, "direction": 30,
+               "description": 80, "reason": 80}
+TOKENS_PER_ITEM = 80  # the longest line item: LINE_CHARS of text (~50 tokens), its keys and direction
+HEADER_TOKENS = 200  # title, setting, ambience, music and up to three speakers, at their longest
 VERDICT_TOKENS = 60
 EXTRA_ITEMS = 6  # cues and pauses beyond the lines
 ATTEMPTS = 2  # a rejected draft is written once more, with the next seed
@@ -79,10 +85,26 @@ def _grammar(schema: dict[str, Any]) -> str:
 def script_schema(brief: Brief) -> dict[str, Any]:
     """The writer's schema, strict, with as many items as the brief's lines (and a few cues and pauses):
     a small model otherwise stops after three or four lines."""
-    schema = _strict(WrittenScript.model_json_schema())
+    schema = _bounded(_strict(WrittenScript.model_json_schema()), TEXT_CHARS.get(brief.language, LINE_CHARS))
     least, most = brief.lines
     items = {**schema["properties"]["items"], "minItems": least + 1, "maxItems": most + EXTRA_ITEMS}
-    return {**schema, "properties": {**schema["properties"], "items": items}}
+    speakers = {**schema["properties"]["speakers"], "minItems": brief.speakers[0], "maxItems": brief.speakers[1]}
+    return {**schema, "properties": {**schema["properties"], "items": items, "speakers": speakers}}
+
+
+def _bounded(schema: Any, text_chars: int, name: str = "") -> Any:
+    """Every string property's ``maxLength`` lowered to what a short script needs; no other keys."""
+    if isinstance(schema, list):
+        return [_bounded(v, text_chars, name) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: _bounded(v, text_chars, k if k not in ("anyOf", "properties") else name)
+           for k, v in schema.items()}
+    if "maxLength" in out:
+        out["maxLength"] = min(out["maxLength"], text_chars if name == "text" else SHORT_CHARS.get(name, 40))
+    if isinstance(out.get("properties"), dict):
+        out["additionalProperties"] = False  # JSON Schema allows any other key, of any length, by default
+    return out
 
 
 def _strict(schema: dict[str, Any]) -> dict[str, Any]:
@@ -112,7 +134,7 @@ class _Model:
         params.api_keys = [secrets.token_urlsafe(24)]  # it also listens on loopback: no one else may use it
         params.verbosity = 0
         self._server = xllamacpp.Server(params)
-        self.verdict_grammar = _grammar(Verdict.model_json_schema())
+        self.verdict_grammar = _grammar(_bounded(Verdict.model_json_schema(), 0))
 
     def chat(self, system: str, user: str, grammar: str, seed: int, max_tokens: int, temperature: float,
              cancelled: CancelCheck, on_tokens: Callable[[int], None]) -> Generation:
@@ -199,8 +221,13 @@ class EmbeddedWriter:
         found: list[str] = []
         for attempt in range(ATTEMPTS):
             answer = self.draft(brief, seed + attempt, log, cancelled)
-            script = finish(to_script(parse_written(answer.content), NOTE.format(model=self._model_name())), brief)
-            found = problems(script, brief)
+            try:
+                written = parse_written(answer.content)
+            except AppFailed as e:  # cut off at the token budget: the grammar keeps it valid until then
+                found = [f"the answer is not complete JSON after {answer.tokens} tokens ({e})"]
+            else:
+                script = finish(to_script(written, NOTE.format(model=self._model_name())), brief)
+                found = problems(script, brief)
             if not found:
                 return script
             log(f"the writer's draft was rejected ({'; '.join(found[:3])})"
@@ -215,7 +242,7 @@ class EmbeddedWriter:
             if n % PROGRESS_TOKENS == 0:
                 log(f"writing: {n} tokens", "INFO")
 
-        budget = HEADER_TOKENS + TOKENS_PER_LINE * (brief.lines[1] + EXTRA_ITEMS)
+        budget = HEADER_TOKENS + TOKENS_PER_ITEM * (brief.lines[1] + EXTRA_ITEMS)
         with self._lock:
             model = self._load(log)
             answer = model.chat(SYSTEM, brief.message(), _grammar(script_schema(brief)), seed, budget, TEMPERATURE,
