@@ -737,6 +737,7 @@ function renderVoices(voices) {
 function playPreview(voice) {
   const player = $("voice-player");
   player.src = voice.preview_url;
+  player.hidden = false;
   player.setAttribute("aria-label", `Preview of ${voice.id}`);
   player.play().catch(() => {});
 }
