@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,7 +36,7 @@ def _results(api: Server, ids: list[str]) -> list[httpx.Response]:
         return [client.get(f"{api.url}/queue/test/sleep/requests/{i}") for i in ids]
 
 
-def _rows(database: str) -> dict[str, dict[str, object]]:
+def _rows(database: str) -> dict[str, dict[str, Any]]:
     with psycopg.connect(database, row_factory=psycopg.rows.dict_row) as conn:
         return {r["id"]: r for r in conn.execute("SELECT id, state, attempts FROM jobs").fetchall()}
 
