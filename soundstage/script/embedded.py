@@ -19,7 +19,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from soundstage.script.brief import Brief, problems
 from soundstage.script.intent import Decision, Judge
 from soundstage.script.judge import JUDGE_CONFIDENCE, Verdict
 from soundstage.script.judge import SYSTEM as JUDGE_SYSTEM
-from soundstage.script.model import Mode, Script
+from soundstage.script.model import Line, Mode, Script
 from soundstage.script.writer import SYSTEM, TEMPERATURE, WrittenScript, parse_written, to_script
 from soundstage.script.writer_assets import MODEL_NAME, ensure_writer_assets
 from soundstage.script.writing import CancelCheck, Log, finish
@@ -232,6 +232,10 @@ class EmbeddedWriter:
                 return script
             log(f"the writer's draft was rejected ({'; '.join(found[:3])})"
                 + ("; writing it again with the next seed" if attempt + 1 < ATTEMPTS else ""), "WARN")
+        cut = _before_loop(script) if all(" repeats line " in f for f in found) else None
+        if cut is not None and not problems(cut, brief):
+            log(f"the second draft loops: using its {len(cut.lines)} lines before the first repeat", "WARN")
+            return cut
         raise AppFailed(f"the embedded writer's drafts were rejected: {'; '.join(found[:3])}")
 
     def draft(self, brief: Brief, seed: int, log: Log | None = None, cancelled: CancelCheck | None = None) -> Generation:
@@ -266,6 +270,20 @@ class EmbeddedWriter:
             raise AppFailed(f"the embedded writer's verdict could not be used: {e}") from e
         mode = Mode.INSTRUCTION if verdict.instruction else Mode.TEXT
         return Decision(mode, verdict.reason.strip() or "no reason given", JUDGE_CONFIDENCE)
+
+
+def _before_loop(script: Script) -> Script:
+    """The script up to its first repeated line: a small model that loops repeats its lines in order."""
+    seen: set[str] = set()
+    for n, item in enumerate(script.items):
+        if isinstance(item, Line):
+            key = " ".join(item.text.lower().split())
+            if key in seen:
+                kept = script.items[:n]
+                spoken = {i.speaker for i in kept if isinstance(i, Line)}
+                return replace(script, items=kept, speakers=tuple(s for s in script.speakers if s.name in spoken))
+            seen.add(key)
+    return script
 
 
 @dataclass(frozen=True)
