@@ -2,11 +2,14 @@
 
 A preview is rendered once by a worker (never in the API's event loop) as an ordinary speech job
 owned by the server itself, then served from storage: later requests redirect to the same file.
+Its file expires like any output (``SOUNDSTAGE_FILE_TTL_SECONDS``) while the job stays succeeded, so
+a preview whose file is gone is rendered again on demand (issue 9): a preview URL never goes dead.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
@@ -15,7 +18,10 @@ from soundstage.api.edge import base_url, files_base, services
 from soundstage.errors import AppFailed, NotFound
 from soundstage.jobs.models import JobState, NewJob, Priority
 from soundstage.speech.voices import CustomVoices, preview_text, resolve_voice, voice_catalog
-from soundstage.storage.urls import resolve_refs
+from soundstage.storage.urls import own_file_id, resolve_refs
+
+if TYPE_CHECKING:
+    from soundstage.services import Services
 
 __all__ = ["PREVIEW_OWNER", "list_voices", "voice_preview"]
 
@@ -44,6 +50,8 @@ async def voice_preview(request: Request) -> Response:
         job = await svc.jobs.get(PREVIEW_OWNER, job_id) if job_id else None
     except NotFound:
         job = None
+    if job is not None and job.state is JobState.SUCCEEDED and not await _file_kept(svc, job.result):
+        job = None  # the file expired (or was removed): render the preview again
     if job is None or job.state in (JobState.FAILED, JobState.CANCELLED):
         payload = {"input": preview_text(voice), "voice": voice.id, "response_format": "mp3"}
         job = await svc.jobs.submit(NewJob(
@@ -61,3 +69,16 @@ async def voice_preview(request: Request) -> Response:
         why = job.error.message if job.error else job.state.value
         raise AppFailed(f"the preview of {voice.id} is not ready: {why}")
     return RedirectResponse(resolve_refs(job.result, files_base(request))["audio"]["url"], status_code=302)
+
+
+async def _file_kept(svc: Services, result: object) -> bool:
+    """Whether the preview job's audio file can still be downloaded."""
+    url = result.get("audio", {}).get("url", "") if isinstance(result, dict) else ""
+    file_id = own_file_id(str(url), ())
+    if file_id is None:
+        return False
+    try:
+        await svc.jobs.run(svc.storage.stat, file_id)
+    except NotFound:
+        return False
+    return True
