@@ -22,6 +22,7 @@ __all__ = ["cast", "line_language", "script_language"]
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 KANA = re.compile(r"[\u3040-\u30ff]")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 LATIN_LANGUAGES = (Language.EN, Language.ES, Language.PT, Language.ID, Language.FR, Language.IT)
 
 
@@ -29,6 +30,8 @@ def line_language(text: str, voice: Voice | None = None) -> Language:
     """The main language of a line: by script for CJK, by function words among Latin languages."""
     if KANA.search(text):
         return Language.JA
+    if len(HANGUL.findall(text)) * 2 >= len(re.findall(r"\w", text)):
+        return Language.KO
     han = len(HAN.findall(text))
     if han and han >= len(re.findall(r"[A-Za-z]+", text)):
         return Language.ZH

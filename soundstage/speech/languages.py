@@ -19,6 +19,7 @@ class Language(Enum):
     FR = "fr"
     IT = "it"
     HI = "hi"
+    KO = "ko"  # no Kokoro voice of its own: espeak-ng's phonemes read by a borrowed voice (voices.py)
 
     @property
     def espeak_voice(self) -> str:
@@ -27,7 +28,7 @@ class Language(Enum):
 
     @property
     def uses_latin_script(self) -> bool:
-        return self not in (Language.ZH, Language.JA, Language.HI)
+        return self not in (Language.ZH, Language.JA, Language.HI, Language.KO)
 
 
 _ESPEAK = {
@@ -40,6 +41,7 @@ _ESPEAK = {
     Language.FR: "fr-fr",
     Language.IT: "it",
     Language.HI: "hi",
+    Language.KO: "ko",
 }
 
 

@@ -336,3 +336,15 @@ def test_seed_example_through_the_official_js_client(seed_server: Server) -> Non
     out = subprocess.run(["node", "--test", "--test-reporter=spec", "seedance.test.mjs"], cwd=js, env=env,
                          check=False, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+
+
+def test_korean_dialogue_through_a_borrowed_voice(seed_client: fal_client.SyncClient, recognizer: Recognizer) -> None:
+    """Korean has no Kokoro voice: espeak-ng's phonemes read by a borrowed one (speech/voices.py BORROWED)."""
+    line = "지하철역이 어디에 있어요?"
+    result = seed_client.subscribe(T2V, arguments={"prompt": f"A woman at a quiet cafe table, dialogue: '{line}'",
+                                                   "duration": 4, "seed": 4, "resolution": "480p"})
+    _, decoded = fetch(result)
+    check_exact_audio(decoded)
+    assert decoded.audio is not None
+    heard = recognizer.transcribe(decoded.audio.mono(), decoded.audio.rate, "ko")
+    assert cer(line, heard) <= 0.4, heard

@@ -23,6 +23,7 @@ CASES = [
     ('A woman in a kitchen says: "It\'s ready." Then the man answers "Smells great".',
      [("Woman", "It's ready."), ("Man", "Smells great")]),
     ("Una mujer en la cocina, diálogo: 'La cena está lista'.", [("Speaker", "La cena está lista")]),
+    ("카페에 한 여자가 앉아 있다. 여자가 말한다: “지하철역이 어디에 있어요?”", [("여자", "지하철역이 어디에 있어요?")]),
     ("A sunrise over the mountains, birds, wind.", []),
 ]
 

@@ -30,6 +30,7 @@ class Script(Enum):
     KANA = "kana"
     LATIN = "latin"
     DEVANAGARI = "devanagari"
+    HANGUL = "hangul"
     NEUTRAL = "neutral"  # digits, spaces, punctuation, symbols
 
 
@@ -51,6 +52,8 @@ def _script(ch: str) -> Script:
         return Script.HAN
     if 0x0900 <= code <= 0x097F:
         return Script.DEVANAGARI
+    if 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF or 0x3130 <= code <= 0x318F:
+        return Script.HANGUL
     if ch.isalpha():
         return Script.LATIN
     return Script.NEUTRAL
@@ -83,6 +86,8 @@ def _language(script: Script, text: str, default: Language, latin: Sequence[Lang
         return Language.JA if has_kana else Language.ZH
     if script is Script.DEVANAGARI:
         return Language.HI
+    if script is Script.HANGUL:
+        return Language.KO
     if script is Script.NEUTRAL:
         return default
     candidates = [lang for lang in latin if lang.uses_latin_script] or [Language.EN]
