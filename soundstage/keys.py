@@ -19,7 +19,9 @@ from soundstage.sqlitedb import Database
 if TYPE_CHECKING:
     from soundstage.pgdb import PgDatabase
 
-__all__ = ["ApiKey", "KeyStore", "Keys", "PostgresKeyStore", "digest", "static_owner"]
+__all__ = ["KEYS_CHANNEL", "ApiKey", "KeyStore", "Keys", "PostgresKeyStore", "digest", "static_owner"]
+
+KEYS_CHANNEL = "soundstage_keys"  # PostgreSQL: notified when a key is revoked
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -124,8 +126,9 @@ class PostgresKeyStore:
         return [ApiKey(r["id"], r["name"], r["created_at"], r["revoked_at"]) for r in rows]
 
     def revoke(self, key_id: str) -> None:
-        rows = self.db.query("UPDATE api_keys SET revoked_at = %s WHERE id = %s AND revoked_at IS NULL RETURNING id",
-                             (time.time(), key_id))
+        # The notification clears every API process's key cache (jobs.aio).
+        rows = self.db.query("UPDATE api_keys SET revoked_at = %s WHERE id = %s AND revoked_at IS NULL"
+                             f" RETURNING id, pg_notify('{KEYS_CHANNEL}', '') AS notified", (time.time(), key_id))
         if not rows:
             raise NotFound(f"No active key with id {key_id!r}")
 

@@ -152,7 +152,7 @@ def open_backends(settings: Settings) -> Backends:
         try:
             from soundstage.jobs.aio import PgChangeFeed
             from soundstage.jobs.postgres import CHANGED_CHANNEL, PgBell, PostgresJobStore
-            from soundstage.keys import PostgresKeyStore
+            from soundstage.keys import KEYS_CHANNEL, PostgresKeyStore
             from soundstage.pgdb import PgDatabase
         except ImportError as e:
             raise _scale_extra("A PostgreSQL job store") from e
@@ -160,7 +160,7 @@ def open_backends(settings: Settings) -> Backends:
         db = PgDatabase(settings.database)
         db.upgrade()
         return Backends(PostgresJobStore(db), PostgresKeyStore(db, settings.api_keys), PgBell(db),
-                        PgChangeFeed(settings.database, CHANGED_CHANNEL))
+                        PgChangeFeed(settings.database, CHANGED_CHANNEL, KEYS_CHANNEL))
     if settings.database:
         raise ConfigError(f"SOUNDSTAGE_DATABASE must be a postgresql:// URL or empty (SQLite), got"
                           f" {settings.database.split('@')[-1]!r}")

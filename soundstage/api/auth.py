@@ -1,5 +1,5 @@
 """Key lookups off the event loop: the presented key is resolved once per request through the async
-facade (cached for a few seconds), before routing, and ``edge.owner`` reads the answer."""
+facade, before routing, and ``edge.owner`` reads the answer."""
 
 from __future__ import annotations
 

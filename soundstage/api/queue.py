@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 from anyio import to_thread
@@ -18,7 +19,7 @@ from soundstage.apps.registry import endpoint_root
 from soundstage.errors import InvalidInput
 from soundstage.jobs.models import Job, JobState, NewJob, Priority
 from soundstage.storage.fetch import check_url
-from soundstage.storage.urls import resolve_refs
+from soundstage.storage.urls import resolve_refs, resolve_text
 
 __all__ = ["SSE_HEADERS", "cancel", "create_job", "result", "status", "status_stream", "submit"]
 
@@ -90,7 +91,9 @@ async def _lookup(request: Request) -> Job:
 async def _status_json(request: Request, job_id: str, logs_after: int | None) -> tuple[Job, dict[str, Any]]:
     snap = await services(request).jobs.snapshot(owner(request), job_id, logs_after)
     urls = wire.queue_urls(_queue_base(request), request.path_params["root"], snap.job.id)
-    return snap.job, wire.status_body(snap.job, urls, snap.position, snap.logs)
+    base = files_base(request)
+    logs = None if snap.logs is None else [replace(line, message=resolve_text(line.message, base)) for line in snap.logs]
+    return snap.job, wire.status_body(snap.job, urls, snap.position, logs)
 
 
 async def status(request: Request) -> Response:

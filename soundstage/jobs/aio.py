@@ -5,8 +5,9 @@ thread, so a network database never stalls the loop. Waiting for a job to change
 ``ChangeFeed``: on PostgreSQL a ``LISTEN`` connection wakes exactly the watchers of the job that changed;
 on SQLite (workers in other processes, no notifications) a watch sleeps one poll interval.
 
-Key lookups are cached for ``KEY_CACHE_SECONDS`` per process: a status poll costs one query, not two,
-and a revoked key stops working everywhere within that time.
+Key lookups are cached only where the store announces revocations (PostgreSQL: a notification on
+``KEYS_CHANNEL`` clears every API process's cache, as does a lost listening connection); on SQLite, where
+``soundstage keys revoke`` runs in another process with no way to tell, every request looks its key up.
 """
 
 from __future__ import annotations
@@ -31,13 +32,14 @@ __all__ = ["AsyncJobs", "ChangeFeed", "PgChangeFeed", "PollingFeed", "Snapshot",
 log = logging.getLogger("soundstage.jobs")
 
 T = TypeVar("T")
-KEY_CACHE_SECONDS = 5.0
 POLL_SECONDS = 0.05  # SQLite: how often a watcher looks again
 # Store calls in flight at once per API process: as many as the PostgreSQL pool has connections. More threads
 # only queue on the pool and fight over the GIL (measured: 8 threads serve status 1.2-1.7x faster than 32, and
 # faster than psycopg's async pool on the event loop).
 THREADS = 8
 RECONNECT_SECONDS = 1.0
+KEY_CACHE_SECONDS = 60.0  # a bound, should a notification be lost without the connection dropping
+KEY_CACHE_SIZE = 10_000
 
 
 class Watch(Protocol):
@@ -47,7 +49,11 @@ class Watch(Protocol):
 
 
 class ChangeFeed(Protocol):
+    announces_key_changes: bool
+    """Whether ``on_key_change`` callbacks run whenever an API key changes (so lookups may be cached)."""
+
     def watch(self, job_id: str) -> contextlib.AbstractAsyncContextManager[Watch]: ...
+    def on_key_change(self, callback: Callable[[], None]) -> None: ...
     async def start(self) -> None: ...
     async def stop(self) -> None: ...
 
@@ -64,8 +70,13 @@ class _Sleep:
 class PollingFeed:
     """No notifications: a watch sleeps at most ``interval`` and the caller looks again."""
 
+    announces_key_changes = False
+
     def __init__(self, interval: float = POLL_SECONDS) -> None:
         self.interval = interval
+
+    def on_key_change(self, callback: Callable[[], None]) -> None:
+        return None
 
     @contextlib.asynccontextmanager
     async def watch(self, job_id: str) -> AsyncIterator[Watch]:
@@ -96,10 +107,22 @@ class PgChangeFeed:
     A lost connection is re-opened; every watcher is then woken, since notifications sent meanwhile are lost.
     """
 
-    def __init__(self, url: str, channel: str) -> None:
-        self.url, self.channel = url, channel
+    announces_key_changes = True
+
+    def __init__(self, url: str, channel: str, keys_channel: str) -> None:
+        self.url, self.channel, self.keys_channel = url, channel, keys_channel
         self._watchers: dict[str, set[_Flag]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._key_callbacks: list[Callable[[], None]] = []
+
+    def on_key_change(self, callback: Callable[[], None]) -> None:
+        self._key_callbacks.append(callback)
+
+    def _lost(self) -> None:
+        """Notifications may have been missed: every watcher looks again, every cached key is dropped."""
+        self._wake(None)
+        for callback in self._key_callbacks:
+            callback()
 
     @contextlib.asynccontextmanager
     async def watch(self, job_id: str) -> AsyncIterator[Watch]:
@@ -136,12 +159,17 @@ class PgChangeFeed:
                 async with await psycopg.AsyncConnection.connect(self.url, autocommit=True,
                                                                  application_name="soundstage-changes") as conn:
                     await conn.execute(f'LISTEN "{self.channel}"')
-                    self._wake(None)
+                    await conn.execute(f'LISTEN "{self.keys_channel}"')
+                    self._lost()
                     async for note in conn.notifies():
-                        self._wake(note.payload)
+                        if note.channel == self.keys_channel:
+                            for callback in self._key_callbacks:
+                                callback()
+                        else:
+                            self._wake(note.payload)
             except psycopg.OperationalError as e:
                 log.warning("change feed: %s; listening again in %.0f s", e, RECONNECT_SECONDS)
-                self._wake(None)
+                self._lost()
                 await asyncio.sleep(RECONNECT_SECONDS)
 
 
@@ -157,8 +185,9 @@ class AsyncJobs:
 
     def __init__(self, store: JobStore, keys: Keys, feed: ChangeFeed, threads: int = THREADS) -> None:
         self.store, self.keys, self.feed = store, keys, feed
-        self._limiter = anyio.CapacityLimiter(threads)
         self._owners: dict[str, tuple[float, str | None]] = {}
+        feed.on_key_change(self._owners.clear)
+        self._limiter = anyio.CapacityLimiter(threads)
 
     async def start(self) -> None:
         """In the API's lifespan: the change feed needs the running event loop."""
@@ -201,12 +230,14 @@ class AsyncJobs:
         return self.feed.watch(job_id)
 
     async def owner_of(self, key: str) -> str | None:
+        if not self.feed.announces_key_changes:
+            return await self._run(self.keys.owner_of, key)
         now = time.monotonic()
         cached = self._owners.get(key)
         if cached is not None and cached[0] > now:
             return cached[1]
         owner = await self._run(self.keys.owner_of, key)
-        if len(self._owners) > 10_000:
+        if len(self._owners) > KEY_CACHE_SIZE:
             self._owners.clear()
         self._owners[key] = (now + KEY_CACHE_SECONDS, owner)
         return owner

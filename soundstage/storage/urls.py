@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-__all__ = ["FILE_REF", "file_ref", "file_url", "own_file_id", "resolve_refs"]
+__all__ = ["FILE_REF", "file_ref", "file_url", "own_file_id", "resolve_refs", "resolve_text"]
 
 FILE_REF = "soundstage://files/"
 
@@ -33,6 +33,11 @@ def resolve_refs(value: Any, files_base: str) -> Any:
     if isinstance(value, list):
         return [resolve_refs(v, files_base) for v in value]
     return value
+
+
+def resolve_text(text: str, files_base: str) -> str:
+    """Free text (a log line) with every file reference in it turned into a URL on ``files_base``."""
+    return text.replace(FILE_REF, f"{files_base.rstrip('/')}/files/") if FILE_REF in text else text
 
 
 def own_file_id(url: str, base_urls: tuple[str, ...]) -> str | None:

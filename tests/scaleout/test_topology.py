@@ -83,3 +83,26 @@ def test_fifty_jobs_on_two_stateless_workers(topology: tuple[Server, dict[str, s
         assert 'soundstage_jobs{app="test/copy",state="succeeded"} 20' in metrics
         assert "soundstage_workers_alive 2" in metrics
         assert httpx.get(f"{moved.url}/ready").json() == {"status": "ready", "store": "ok", "storage": "ok"}
+
+
+def test_a_key_revoked_anywhere_stops_working_in_the_api_at_once(tmp_path: Path, pg_url: str, s3_endpoint: str,
+                                                                   s3_bucket: str) -> None:
+    """Keys live in PostgreSQL; the API caches lookups, and a revocation's notification clears the cache."""
+    import subprocess
+    import sys
+    import time
+
+    env = scaleout_env(pg_url, s3_endpoint, s3_bucket)
+    cli = [sys.executable, "-m", "soundstage", "keys"]
+    run_env = {**os.environ, **env, "SOUNDSTAGE_DATA_DIR": str(tmp_path / "admin")}
+    secret = subprocess.run([*cli, "create", "--name", "studio"], env=run_env, check=True, capture_output=True,
+                            text=True).stdout.strip()
+    auth = {"Authorization": f"Key {secret}"}
+    with api_server(tmp_path / "api", env) as api:
+        assert httpx.post(f"{api.url}/queue/test/echo", json={"text": "a"}, headers=auth).status_code == 200
+        subprocess.run([*cli, "revoke", secret.split(":")[0]], env=run_env, check=True, capture_output=True)
+        deadline = time.monotonic() + 1.0
+        while (code := httpx.post(f"{api.url}/queue/test/echo", json={"text": "a"}, headers=auth).status_code) == 200:
+            assert time.monotonic() < deadline, "the revoked key still works after 1 s"
+            time.sleep(0.05)
+        assert code == 401

@@ -21,3 +21,10 @@ def test_own_file_ids_from_references_and_our_urls_only() -> None:
     assert own_file_id("http://127.0.0.1:8000/files/id2/a.wav", bases) == "id2"
     assert own_file_id("https://files.example.com/files/id3/b.png", bases) == "id3"
     assert own_file_id("https://elsewhere.example.com/files/id4/b.png", bases) is None
+
+
+def test_references_in_log_lines_resolve_too() -> None:
+    from soundstage.storage.urls import resolve_text
+
+    line = f"wrote {file_ref('id9', 'p.txt')} and {file_ref('id8', 'q.txt')}"
+    assert resolve_text(line, "http://h:1") == "wrote http://h:1/files/id9/p.txt and http://h:1/files/id8/q.txt"
