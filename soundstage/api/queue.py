@@ -24,6 +24,7 @@ from soundstage.storage.urls import resolve_refs, resolve_text
 __all__ = ["SSE_HEADERS", "cancel", "create_job", "result", "status", "status_stream", "submit"]
 
 KEEPALIVE_SECONDS = 15.0
+RECHECK_SECONDS = 1.0  # a stream looks again this often even without a notification (one lost is harmless)
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
@@ -131,7 +132,7 @@ async def _status_events(request: Request, job: Job, with_logs: bool) -> AsyncIt
                 yield ": keep-alive\n\n"
             if job.state.finished:
                 return
-            await watch.wait(KEEPALIVE_SECONDS)
+            await watch.wait(RECHECK_SECONDS)
 
 
 async def result(request: Request) -> Response:

@@ -167,7 +167,7 @@ class PgChangeFeed:
                                 callback()
                         else:
                             self._wake(note.payload)
-            except psycopg.OperationalError as e:
+            except psycopg.Error as e:
                 log.warning("change feed: %s; listening again in %.0f s", e, RECONNECT_SECONDS)
                 self._lost()
                 await asyncio.sleep(RECONNECT_SECONDS)
