@@ -18,8 +18,9 @@ from PIL import Image, UnidentifiedImageError
 from soundstage.errors import AppFailed, InvalidInput
 from soundstage.script.writer import TIMEOUT_SECONDS, WriterConfig
 
-__all__ = ["IMAGE_FORMATS", "check_image", "describe_image", "embedded_description"]
+__all__ = ["IMAGE_FORMATS", "MAX_IMAGE_PIXELS", "check_image", "describe_image", "embedded_description"]
 
+MAX_IMAGE_PIXELS = 64_000_000  # 8K x 8K: larger is a decompression bomb, not a reference
 IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 EXIF_IMAGE_DESCRIPTION = 0x010E
 PNG_KEYS = ("Description", "description", "Title", "Comment", "parameters")
@@ -27,17 +28,34 @@ XMP_DESCRIPTION = re.compile(r"<dc:description>.*?<rdf:li[^>]*>(.*?)</rdf:li>", 
 PROMPT = "Describe the place, the time of day, the weather and any actions in this image in one sentence."
 
 
-def check_image(data: bytes, field: str) -> str:
-    """The image's MIME type; InvalidInput unless it really is a JPEG, PNG or WebP."""
+def check_image(data: bytes, field: str, max_pixels: int = MAX_IMAGE_PIXELS) -> str:
+    """The image's MIME type; InvalidInput unless it really is a whole JPEG, PNG or WebP.
+
+    Issue 9: the format and the pixel count are read from the header and refused before any pixel
+    is decoded (a small file can claim gigapixels); then every pixel is decoded, so a truncated or
+    corrupt image is a 422 at submit rather than a failed job."""
     try:
         with Image.open(io.BytesIO(data)) as img:
-            img.verify()
-            kind = img.format or ""
-    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+            kind, (width, height) = img.format or "", img.size
+            if kind in IMAGE_FORMATS and width * height <= max_pixels:
+                img.verify()
+        if kind in IMAGE_FORMATS and width * height <= max_pixels:
+            with Image.open(io.BytesIO(data)) as img:
+                img.load()
+    except Image.DecompressionBombError as e:
+        raise InvalidInput(f"{field}: the image declares too many pixels; the limit is {max_pixels:,}",
+                           field=field, value=f"{len(data)} bytes") from e
+    except UnidentifiedImageError as e:
+        raise InvalidInput(f"{field}: not an image (jpeg, png or webp) that can be read", field=field,
+                           value=f"{len(data)} bytes") from e
+    except (OSError, SyntaxError, ValueError) as e:
         raise InvalidInput(f"{field}: not a readable image ({e})", field=field, value=f"{len(data)} bytes") from e
     if kind not in IMAGE_FORMATS:
         raise InvalidInput(f"{field}: {kind or 'unknown'} images are not accepted; use jpeg, png or webp",
                            field=field, value=kind)
+    if width * height > max_pixels:
+        raise InvalidInput(f"{field}: image is {width}x{height}; the limit is {max_pixels:,} pixels",
+                           field=field, value=f"{width}x{height}")
     return IMAGE_FORMATS[kind]
 
 

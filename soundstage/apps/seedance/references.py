@@ -25,17 +25,17 @@ from soundstage.apps.seedance.schema import (
     MIN_VIDEO_SECONDS,
 )
 from soundstage.audio.buffer import AudioBuffer
-from soundstage.audio.codecs import decode
-from soundstage.errors import InvalidInput, SoundstageError
-from soundstage.script.image import check_image
+from soundstage.audio.intake import ClipLimits, read_clip
+from soundstage.errors import InvalidInput
+from soundstage.script.image import MAX_IMAGE_PIXELS, check_image
 from soundstage.script.mentions import mentions
 from soundstage.video.probe import VideoInfo, probe_video
 
 __all__ = ["MAX_IMAGE_PIXELS", "check_mentions", "load_audio", "load_image", "probe_reference_video"]
 
-MAX_IMAGE_PIXELS = 64_000_000  # 8K x 8K: larger is a decompression bomb, not a reference
 MAX_REFERENCE_PIXELS = 3840 * 2160  # per frame of a reference video
 AUDIO_TYPES = ("mp3", "wav")
+AUDIO_LIMITS = ClipLimits(MAX_AUDIO_SECONDS, formats="mp3,wav", described="mp3 or wav")
 
 
 def _too_big(field: str, size: int, limit: int) -> InvalidInput:
@@ -84,14 +84,7 @@ def check_video_total(seconds: list[float]) -> None:
 def load_audio(data: bytes, content_type: str, field: str) -> AudioBuffer:
     if len(data) > MAX_AUDIO_BYTES:
         raise _too_big(field, len(data), MAX_AUDIO_BYTES)
-    try:
-        clip = decode(data)
-    except (SoundstageError, ValueError, OSError, IndexError) as e:
-        raise InvalidInput(f"{field}: not a readable mp3 or wav clip ({type(e).__name__})", field=field,
-                           value=content_type or "unknown type") from e
-    if clip.frames == 0:
-        raise InvalidInput(f"{field}: clip holds no audio", field=field, value="0 s")
-    return clip
+    return read_clip(data, content_type, field, AUDIO_LIMITS)  # bounded, cut files refused (issue 9)
 
 
 def check_audio_total(clips: list[AudioBuffer]) -> None:
