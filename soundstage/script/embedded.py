@@ -49,6 +49,10 @@ EXTRA_ITEMS = 6  # cues and pauses beyond the lines
 ATTEMPTS = 2  # a rejected draft is written once more, with the next seed
 PROGRESS_TOKENS = 100  # log a line every this many tokens while writing
 COMPACT = {"whitespace_flexible": False, "item_separator": ",", "key_separator": ":"}
+# DRY ("don't repeat yourself") sampling: a token that would extend a sequence already in the context is
+# penalised. Its default breakers include '"' and ':', so JSON keys and speaker names repeat freely while a
+# line's words do not. Measured on three instructions whose drafts looped (seed 11): all three loops gone.
+DRY = {"dry_multiplier": 0.8, "dry_base": 1.75, "dry_allowed_length": 2, "dry_penalty_last_n": CONTEXT_TOKENS}
 NOTE = "script written by the embedded writer model ({model})"
 
 
@@ -67,7 +71,7 @@ class Generation:
     """One answer, with the figures the bench reports."""
 
     content: str
-    prompt_tokens: int
+    prompt_tokens: int  # evaluated for this answer (a cached system prompt is not)
     tokens: int
     seconds: float  # wall time of the whole request
 
@@ -140,7 +144,7 @@ class _Model:
              cancelled: CancelCheck, on_tokens: Callable[[int], None]) -> Generation:
         request = {"messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
                    "grammar": grammar, "seed": seed, "temperature": temperature, "max_tokens": max_tokens,
-                   "stream": True, "stream_options": {"include_usage": True}}
+                   "stream": True, "stream_options": {"include_usage": True}, **DRY}
         parts: list[str] = []
         final: dict[str, Any] = {}
 
@@ -158,8 +162,8 @@ class _Model:
             raise Cancelled()
         if isinstance(error, dict) and "error" in error:
             raise AppFailed(f"the embedded writer failed: {error['error']}")
-        usage = final.get("usage", {})
-        return Generation("".join(parts), int(usage.get("prompt_tokens", 0)),
+        usage, timings = final.get("usage", {}), final.get("timings", {})
+        return Generation("".join(parts), int(timings.get("prompt_n", usage.get("prompt_tokens", 0))),
                           int(usage.get("completion_tokens", len(parts))), time.monotonic() - started)
 
 
