@@ -21,6 +21,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "SoundstageError",
+    "StorageFull",
     "StorageUnavailable",
     "StoreUnavailable",
     "Unauthorized",
@@ -139,6 +140,13 @@ class StoreUnavailable(SoundstageError):
 
     status = 503
     error_type = "store_unavailable"
+
+
+class StorageFull(SoundstageError):
+    """The file store has no space left (issue 9): nothing partial was kept; the server keeps serving."""
+
+    status = 507
+    error_type = "storage_full"
 
 
 class StorageUnavailable(SoundstageError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -12,11 +13,11 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from soundstage.errors import InvalidInput, NotFound
+from soundstage.errors import InvalidInput, NotFound, SoundstageError, StorageFull, StorageUnavailable
 from soundstage.storage.base import MAX_PART_NUMBER, Download, PendingUpload, Source, StoredFile
 from soundstage.storage.serving import Delivery
 
-__all__ = ["LocalStorage", "clean_name", "new_id"]
+__all__ = ["LocalStorage", "clean_name", "new_id", "storage_error"]
 
 ID_BYTES = 24  # 192 random bits: the id is the download capability
 COPY_CHUNK = 1 << 20
@@ -33,19 +34,33 @@ def _safe_id(file_id: str) -> str:
     return file_id
 
 
+def storage_error(e: OSError, file_name: str) -> SoundstageError:
+    """What a failed write of ``file_name`` means to a user: no space, a read-only store, or another fault."""
+    why = e.strerror or type(e).__name__
+    if e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"storage: no space left to write {file_name!r} ({why}); nothing was kept")
+    if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return StorageUnavailable(f"storage: the file store is not writable ({why}) while writing {file_name!r}")
+    return StorageUnavailable(f"storage: writing {file_name!r} failed ({why}); nothing was kept")
+
+
 def _write(source: Source, target: Path) -> str:
     """Write ``source`` to ``target`` atomically (a temp file beside it, then a rename); its MD5 hex."""
     digest = hashlib.md5(usedforsecurity=False)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-    with os.fdopen(fd, "wb") as out:
-        if isinstance(source, bytes):
-            out.write(source)
-            digest.update(source)
-        else:
-            while chunk := source.read(COPY_CHUNK):
-                out.write(chunk)
-                digest.update(chunk)
-    os.replace(tmp, target)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            if isinstance(source, bytes):
+                out.write(source)
+                digest.update(source)
+            else:
+                while chunk := source.read(COPY_CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+        os.replace(tmp, target)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)  # a full disk must not keep the half-written part
+        raise
     return digest.hexdigest()
 
 
@@ -65,9 +80,13 @@ class LocalStorage:
             file_id: str | None = None) -> StoredFile:
         file_id = file_id or new_id()
         target = self._dir(file_id)
-        target.mkdir(parents=True, exist_ok=True)
-        _write(source, target / "data")
-        return self._commit(target, file_id, owner, file_name, content_type, ttl_seconds)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            _write(source, target / "data")
+            return self._commit(target, file_id, owner, file_name, content_type, ttl_seconds)
+        except OSError as e:  # a full or read-only disk: keep nothing half-written (issue 9)
+            shutil.rmtree(target, ignore_errors=True)
+            raise storage_error(e, file_name) from e
 
     def _commit(self, target: Path, file_id: str, owner: str, file_name: str, content_type: str,
                 ttl_seconds: float | None) -> StoredFile:
@@ -140,7 +159,10 @@ class LocalStorage:
         if not 1 <= number <= MAX_PART_NUMBER:
             raise InvalidInput(f"part number {number} is out of range 1..{MAX_PART_NUMBER}", field="partNumber",
                                value=number)
-        return f'"{_write(source, folder / f"part-{number:05d}")}"'
+        try:
+            return f'"{_write(source, folder / f"part-{number:05d}")}"'
+        except OSError as e:
+            raise storage_error(e, f"upload part {number}") from e
 
     def complete(self, upload_id: str, numbers: list[int]) -> StoredFile:
         folder, info = self._upload(upload_id)
@@ -151,13 +173,17 @@ class LocalStorage:
             raise InvalidInput(f"part {n} was never uploaded", field="parts", value=n)
         file_id = str(info["file_id"])
         target = self._dir(file_id)
-        target.mkdir(parents=True, exist_ok=True)
-        with (target / "data").open("wb") as out:
-            for part in parts:
-                with part.open("rb") as src:
-                    shutil.copyfileobj(src, out, COPY_CHUNK)
-        stored = self._commit(target, file_id, str(info["owner"]), str(info["file_name"]),
-                              str(info["content_type"]), info["ttl_seconds"])  # type: ignore[arg-type]
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            with (target / "data").open("wb") as out:
+                for part in parts:
+                    with part.open("rb") as src:
+                        shutil.copyfileobj(src, out, COPY_CHUNK)
+            stored = self._commit(target, file_id, str(info["owner"]), str(info["file_name"]),
+                                  str(info["content_type"]), info["ttl_seconds"])  # type: ignore[arg-type]
+        except OSError as e:
+            shutil.rmtree(target, ignore_errors=True)
+            raise storage_error(e, str(info["file_name"])) from e
         shutil.rmtree(folder, ignore_errors=True)
         return stored
 
