@@ -23,7 +23,7 @@ from tests.support.server import TEST_KEY, Server
 pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("SOUNDSTAGE_FUZZ_EXAMPLES", "8"))
-BUDGET_SECONDS = float(os.environ.get("SOUNDSTAGE_FUZZ_BUDGET", "70"))
+BUDGET_SECONDS = float(os.environ.get("SOUNDSTAGE_FUZZ_BUDGET", "50"))
 OTHER_ROUTES = {
     "openapi": "3.0.4", "info": {"title": "soundstage routes without an app document", "version": "1"},
     "paths": {
