@@ -22,12 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import fal_client  # noqa: E402
+import fal_client
 
-import soundstage.falclient  # noqa: E402
-from soundstage.speech.assets import fetch_kokoro_assets  # noqa: E402
-from soundstage.video.encode import encode_video  # noqa: E402
-from soundstage.video.plan import (  # noqa: E402
+import soundstage.falclient
+from soundstage.speech.assets import fetch_kokoro_assets
+from soundstage.video.encode import encode_video
+from soundstage.video.plan import (
     Caption,
     Character,
     PicturePlan,
@@ -36,8 +36,8 @@ from soundstage.video.plan import (  # noqa: E402
     camera_move_from_text,
     palette_from_text,
 )
-from soundstage.video.renderer import build_renderer  # noqa: E402
-from tests.support.server import TEST_KEY, Server  # noqa: E402
+from soundstage.video.renderer import build_renderer
+from tests.support.server import TEST_KEY, Server
 
 APP = "bytedance/seedance-2.0/text-to-video"
 PROMPT = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on the plate, "

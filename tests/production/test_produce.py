@@ -49,8 +49,8 @@ def test_fixed_duration_is_exact_to_the_sample(espeak: EspeakEngine) -> None:
 
 
 def test_overflowing_dialogue_is_spoken_faster_then_trailing_lines_dropped(espeak: EspeakEngine) -> None:
-    long = ("We have to leave before the storm reaches the harbour tonight.", "Then pack the boxes and call the "
-            "driver, there is no time left.", "I already told everyone to meet at the old lighthouse at midnight.")
+    long = ("We have to leave before the storm reaches the harbour tonight.", ("Then pack the boxes and call the "
+            "driver, there is no time left."), "I already told everyone to meet at the old lighthouse at midnight.")
     script = _script(("Ann", long[0]), ("Ben", long[1]), ("Ann", long[2]))
     natural, _ = _plan(espeak, script, ProductionOptions(lead_in=0.5))
     planned, _ = _plan(espeak, script, ProductionOptions(duration=6.0, max_speedup=1.25, lead_in=0.5))
@@ -76,8 +76,8 @@ def test_auto_length_is_clamped_and_whole_frames(espeak: EspeakEngine) -> None:
     options = ProductionOptions(min_duration=4.0, max_duration=15.0, step=1 / 24, lead_in=0.5)
     short, _ = _plan(espeak, _script(("Ann", "Hi.")), options)
     assert short.duration == 4.0
-    longer, _ = _plan(espeak, _script(("Ann", "One two three four five six seven eight nine ten eleven twelve "
-                                               "thirteen fourteen.")), options)
+    longer, _ = _plan(espeak, _script(("Ann", ("One two three four five six seven eight nine ten eleven twelve "
+                                               "thirteen fourteen."))), options)
     frames = longer.duration * 24
     assert 4.0 < longer.duration <= 15.0 and frames == pytest.approx(round(frames), abs=1e-6)
 

@@ -38,6 +38,7 @@ from soundstage.apps.seedance.schema import (
     ReferenceToVideoInput,
     SeedanceOutput,
     TextToVideoInput,
+    VideoInput,
 )
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.production.casting import cast, script_language
@@ -67,7 +68,7 @@ DESCRIPTION = ("Seedance 2.0 {kind} with native audio: one synced track (dialogu
 class Endpoint:
     id: str
     title: str
-    input: type[TextToVideoInput]
+    input: type[VideoInput]
 
 
 ENDPOINTS = (
@@ -81,7 +82,7 @@ ENDPOINTS = (
 )
 
 
-def admit(inp: TextToVideoInput, admission: Admission) -> TextToVideoInput:
+def admit(inp: VideoInput, admission: Admission) -> VideoInput:
     """Every reference fetched and measured before anything is queued; the worker reads our copies."""
     update: dict[str, object] = {}
     if isinstance(inp, ImageToVideoInput):
@@ -130,11 +131,11 @@ class _References:
 class Seedance:
     env: AppEnv
 
-    def run(self, inp: TextToVideoInput, ctx: RunContext) -> SeedanceOutput:
+    def run(self, inp: VideoInput, ctx: RunContext) -> SeedanceOutput:
         with tempfile.TemporaryDirectory(prefix="seedance-") as tmp:
             return self._run(inp, ctx, Path(tmp))
 
-    def _run(self, inp: TextToVideoInput, ctx: RunContext, workdir: Path) -> SeedanceOutput:
+    def _run(self, inp: VideoInput, ctx: RunContext, workdir: Path) -> SeedanceOutput:
         kit = self.env.toolkit
         refs = self._references(inp, ctx, workdir)
         prompt = strip_mentions(inp.prompt)
@@ -166,7 +167,7 @@ class Seedance:
         mux(video_path, mix.master if mix else None, out_path)
         return deliver.output(inp, out_path, plan, picture, mix, ctx)
 
-    def _script(self, inp: TextToVideoInput, refs: _References, ctx: RunContext) -> tuple[Script, int | None]:
+    def _script(self, inp: VideoInput, refs: _References, ctx: RunContext) -> tuple[Script, int | None]:
         """The prompt's script, with the reference clips that are not a speaker's voice in the mix."""
         roles = reference_roles(inp.prompt, len(refs.audio))
         script = parse_video_prompt(strip_mentions(roles.text))
@@ -192,7 +193,7 @@ class Seedance:
             ctx.log(f"voice for {name}: {chosen.id}")
         return voices
 
-    def _size(self, inp: TextToVideoInput, refs: _References) -> tuple[int, int]:
+    def _size(self, inp: VideoInput, refs: _References) -> tuple[int, int]:
         aspect = inp.aspect_ratio
         if aspect is AspectRatio.AUTO:
             aspect = (nearest_ratio(refs.images[0].rgb.shape[1], refs.images[0].rgb.shape[0]) if refs.images
@@ -211,7 +212,7 @@ class Seedance:
                 ctx.progress(0.4 + 0.5 * i / fmt.frames)
             yield frame
 
-    def _references(self, inp: TextToVideoInput, ctx: RunContext, workdir: Path) -> _References:
+    def _references(self, inp: VideoInput, ctx: RunContext, workdir: Path) -> _References:
         if isinstance(inp, ImageToVideoInput):
             first = Still(load_image(ctx.fetch(inp.image_url, field="image_url", limit=MAX_IMAGE_BYTES)[0],
                                      "image_url"))

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from soundstage.apps.base import RunContext
-from soundstage.apps.seedance.schema import File, SeedanceOutput, Stem, Subtitles, TextToVideoInput, VideoFile
+from soundstage.apps.seedance.schema import File, SeedanceOutput, Stem, Subtitles, VideoFile, VideoInput
 from soundstage.audio.buffer import MIX_RATE
 from soundstage.audio.codecs import AudioFormat, encode
 from soundstage.audio.render import Mix
@@ -40,7 +40,7 @@ def _video(path: Path, name: str, ctx: RunContext) -> VideoFile:
                      duration=round(info.duration, 6), num_frames=info.frames, has_audio=info.has_audio)
 
 
-def output(inp: TextToVideoInput, path: Path, plan: Plan, picture: PicturePlan, mix: Mix | None,
+def output(inp: VideoInput, path: Path, plan: Plan, picture: PicturePlan, mix: Mix | None,
            ctx: RunContext) -> SeedanceOutput:
     base = f"seedance-{ctx.request_id[:8]}"
     result = SeedanceOutput(video=_video(path, f"{base}.mp4", ctx), seed=ctx.seed)

@@ -34,7 +34,7 @@ CARD_COLOURS: tuple[Rgb, ...] = ((222, 170, 120), (140, 180, 220), (200, 140, 17
 
 
 def _even(x: float) -> int:
-    return max(2, int(round(x / 2)) * 2)
+    return max(2, round(x / 2) * 2)
 
 
 def frame_size(resolution: str, aspect: AspectRatio) -> tuple[int, int]:

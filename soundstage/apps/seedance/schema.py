@@ -38,6 +38,7 @@ __all__ = [
     "SeedanceOutput",
     "TextToVideoInput",
     "VideoFile",
+    "VideoInput",
 ]
 
 MAX_PROMPT_CHARS = 5_000
@@ -80,7 +81,7 @@ Duration = Annotated[Literal["auto", "4", "5", "6", "7", "8", "9", "10", "11", "
                      BeforeValidator(_duration)]
 
 
-class _Common(BaseModel):
+class VideoInput(BaseModel):
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS, description=(
         "The shot: subject, action, setting, lighting, camera move; dialogue in quotes or as dialogue: '...'."))
     resolution: Literal["480p", "720p", "1080p"] = Field(default="720p", description="Video resolution.")
@@ -115,16 +116,16 @@ class _Common(BaseModel):
         return None if self.duration == "auto" else float(self.duration)
 
 
-class TextToVideoInput(_Common):
+class TextToVideoInput(VideoInput):
     pass
 
 
-class ImageToVideoInput(_Common):
+class ImageToVideoInput(VideoInput):
     image_url: str = Field(description="The first frame: jpeg, png or webp, up to 30 MB.")
     end_image_url: str | None = Field(default=None, description="The last frame (optional).")
 
 
-class ReferenceToVideoInput(_Common):
+class ReferenceToVideoInput(VideoInput):
     image_urls: list[str] | None = Field(default=None, max_length=MAX_IMAGES, description=(
         "Up to 9 reference images (@Image1..@Image9): jpeg, png or webp, up to 30 MB each."))
     video_urls: list[str] | None = Field(default=None, max_length=MAX_VIDEOS, description=(
