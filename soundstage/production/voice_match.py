@@ -2,7 +2,8 @@
 
 Kokoro cannot clone, but its style vectors blend. The matcher embeds the clip with the speaker
 encoder, ranks the Kokoro voices of the line's language by cosine similarity of their own embeddings
-(computed once from a fixed sentence and cached in the data dir), tries the best voice and blends
+(shipped with the package, ``voice_embeddings.py``; others computed once from a fixed sentence and
+cached in the data dir), tries the best voice and blends
 of the best three, keeps the blend whose synthesized speech is closest to the clip, and shifts its
 pitch toward the clip's median F0. The similarity reached is reported to the job log.
 """
@@ -10,7 +11,7 @@ pitch toward the clip's median F0. The similarity reached is reported to the job
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -19,22 +20,20 @@ import numpy as np
 import pyworld
 
 from soundstage.audio.buffer import AudioBuffer
-from soundstage.speech.embedding import SpeakerEncoder, cosine
+from soundstage.production.voice_embeddings import (
+    PREFIXES,
+    PROBE_TEXT,
+    Provenance,
+    embedding_key,
+    load_shipped,
+)
+from soundstage.speech.embedding import SpeakerEncoder, cosine, model_path
 from soundstage.speech.engine import SpeechEngine, SpeechRequest, collect
 from soundstage.speech.languages import Language
 from soundstage.speech.voices import KOKORO_VOICES, Gender, Rendition, Voice, VoiceMix
 
 __all__ = ["Match", "VoiceMatcher", "median_f0"]
 
-PROBE_TEXT = {  # about four seconds of ordinary speech per language
-    Language.EN: "The quick brown fox jumps over the lazy dog, and then it runs back home for dinner.",
-    Language.ZH: "今天天气很好，我们一起去公园散步，然后回家吃晚饭。",
-    Language.JA: "今日はとても良い天気なので、公園を散歩してから家に帰ります。",
-    Language.ES: "Hoy hace muy buen tiempo, así que vamos a caminar por el parque y luego volvemos a casa.",
-    Language.PT: "Hoje o tempo está ótimo, então vamos caminhar no parque e depois voltar para casa.",
-}
-PREFIXES = {Language.EN: "ab", Language.ZH: "z", Language.JA: "j", Language.ES: "e", Language.PT: "p",
-            Language.FR: "f", Language.IT: "i", Language.HI: "h"}
 MAX_PITCH_SHIFT = 6.0  # semitones: beyond this WORLD resynthesis starts to sound processed
 CACHE_VERSION = 1
 F0_FLOOR, F0_CEIL = 60.0, 500.0  # Hz, speech
@@ -55,11 +54,19 @@ def median_f0(audio: AudioBuffer) -> float | None:
 
 
 class VoiceMatcher:
-    def __init__(self, engine: SpeechEngine, encoder: SpeakerEncoder, cache: Path) -> None:
+    def __init__(self, engine: SpeechEngine, encoder: SpeakerEncoder, cache: Path | None,
+                 shipped: Mapping[str, list[float]] | None = None) -> None:
+        """``cache``: the data dir's file for embeddings computed here (None: keep them in memory);
+        ``shipped``: embeddings computed ahead (None: the package's, when the engine is Kokoro's)."""
         self.engine, self.encoder, self.cache_path = engine, encoder, cache
+        if shipped is None:
+            shipped = load_shipped(Provenance.current(model_path())) if engine.name == "kokoro" else {}
+        self._shipped = dict(shipped)
         self._cache: dict[str, list[float]] = self._load()
 
     def _load(self) -> dict[str, list[float]]:
+        if self.cache_path is None:
+            return {}
         try:
             data = json.loads(self.cache_path.read_text())
             return data["embeddings"] if data.get("version") == CACHE_VERSION else {}
@@ -67,6 +74,8 @@ class VoiceMatcher:
             return {}
 
     def _save(self) -> None:
+        if self.cache_path is None:
+            return
         self.cache_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.cache_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"version": CACHE_VERSION, "embeddings": self._cache}))
@@ -83,7 +92,9 @@ class VoiceMatcher:
     def embedding(self, mix: VoiceMix, language: Language) -> np.ndarray:
         """The speaker embedding of a blend speaking the probe sentence, cached in the data dir."""
         language = language if language in PROBE_TEXT else Language.EN
-        key = "+".join(f"{n}*{w:.3f}" for n, w in sorted(mix.parts)) + f":{language.value}"
+        key = embedding_key(mix, language)
+        if key in self._shipped:
+            return np.asarray(self._shipped[key], dtype=np.float32)
         if key not in self._cache:
             self._cache[key] = self.encoder.embed(self._speak(mix, language)).tolist()
             self._save()

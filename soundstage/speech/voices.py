@@ -158,50 +158,60 @@ _F, _M = Gender.FEMALE, Gender.MALE
 E, Z, J, S, I, P = Language.EN, Language.ZH, Language.JA, Language.ES, Language.ID, Language.PT
 
 # id, gender, description, {language: native Kokoro voice}; the first language's voice is the anchor.
-# Indonesian has no Kokoro voice: espeak-ng's Indonesian phonemes are read by the persona's Spanish
-# voice where it has one (the same five-vowel system and tapped r), else by its English voice.
-_PERSONAS: tuple[tuple[str, Gender, str, dict[Language, str]], ...] = (
+# Indonesian has no Kokoro voice: espeak-ng's Indonesian phonemes are read by the female voice Whisper
+# understood best reading them (af_sky, WER 0.30; ef_dora 0.35, pf_dora 0.62; the best voice of all,
+# em_alex at 0.21, is a man's).
+# Issue 9: voices are chosen per language by measured intelligibility first, character second
+# (bench/preset_intelligibility.py; the record and its test: tests/speech/test_preset_intelligibility.py).
+# Whisper base read Mandarin back at CER 0.57 from zf_xiaoni, 0.09 from zf_xiaobei and 0.16 from zm_yunyang,
+# against 0.00-0.02 from zm_yunxi and zf_xiaoyi: those three carry no preset's Mandarin any more; a few
+# anchors cost intelligibility in Mandarin and are blended in at 0.1 there, written (voice, share).
+Native = str | tuple[str, float]
+_PERSONAS: tuple[tuple[str, Gender, str, dict[Language, Native]], ...] = (
     ("vivi_mixed_en_zh_ja_es_id", _F, "Young woman, bright and playful; switches freely between languages",
-     {E: "af_heart", Z: "zf_xiaoxiao", J: "jf_alpha", S: "ef_dora", I: "ef_dora"}),
+     {E: "af_heart", Z: "zf_xiaoxiao", J: "jf_nezumi", S: "ef_dora", I: ("af_sky", 0.0)}),
     ("mindy_en_es_id_pt_zh", _F, "Woman in her thirties, warm and professional",
-     {E: "af_sarah", S: "ef_dora", I: "ef_dora", P: "pf_dora", Z: "zf_xiaoyi"}),
+     {E: "af_sarah", S: "ef_dora", I: ("af_sky", 0.0), P: "pf_dora", Z: "zf_xiaoyi"}),
     ("kian_en_zh", _M, "Young man, friendly and casual", {E: "am_liam", Z: "zm_yunxi"}),
-    ("cedric_en_zh", _M, "Man in his forties, deep and authoritative", {E: "am_onyx", Z: "zm_yunjian"}),
-    ("sophie_en_zh", _F, "Young woman, soft and gentle", {E: "af_bella", Z: "zf_xiaobei"}),
+    ("cedric_en_zh", _M, "Man in his forties, deep and authoritative", {E: "am_onyx", Z: ("zm_yunxi", 0.0)}),
+    ("sophie_en_zh", _F, "Young woman, soft and gentle", {E: "af_bella", Z: "zf_xiaoxiao"}),
     ("jean_en_zh", _F, "Woman in her thirties, calm British narrator", {E: "bf_emma", Z: "zf_xiaoyi"}),
-    ("magnus_en_zh", _M, "Older man, gravelly and commanding", {E: "am_fenrir", Z: "zm_yunjian"}),
-    ("mabel_en_zh", _F, "Older woman, kindly and unhurried", {E: "bf_alice", Z: "zf_xiaoni"}),
+    ("magnus_en_zh", _M, "Older man, gravelly and commanding", {E: "am_fenrir", Z: "zm_yunxi"}),
+    ("mabel_en_zh", _F, "Older woman, kindly and unhurried", {E: "bf_alice", Z: "zf_xiaoyi"}),
     ("nadia_en_zh", _F, "Woman in her thirties, confident newsreader", {E: "af_nova", Z: "zf_xiaoxiao"}),
-    ("opal_en_zh", _F, "Young woman, airy and dreamy", {E: "af_sky", Z: "zf_xiaobei"}),
+    ("opal_en_zh", _F, "Young woman, airy and dreamy", {E: "af_sky", Z: "zf_xiaoyi"}),
     ("pearl_en_zh", _F, "Woman in her forties, elegant British", {E: "bf_isabella", Z: "zf_xiaoyi"}),
-    ("quentin_en_zh", _M, "Man in his thirties, measured British", {E: "bm_daniel", Z: "zm_yunyang"}),
+    ("quentin_en_zh", _M, "Man in his thirties, measured British", {E: "bm_daniel", Z: ("zm_yunxi", 0.1)}),
     ("corinne_mixed_en_zh", _F, "Young woman who code-switches English and Mandarin mid-sentence",
      {E: "af_kore", Z: "zf_xiaoxiao"}),
     ("esther_mixed_en_zh", _F, "Woman in her thirties who code-switches English and Mandarin",
      {E: "af_aoede", Z: "zf_xiaoyi"}),
-    ("lyla_mixed_en_zh", _F, "Teenage girl who code-switches English and Mandarin", {E: "af_jessica", Z: "zf_xiaobei"}),
-    ("tracy_es_zh", _F, "Young woman, lively; Spanish and Mandarin", {S: "ef_dora", Z: "zf_xiaoni"}),
+    ("lyla_mixed_en_zh", _F, "Teenage girl who code-switches English and Mandarin",
+     {E: "af_jessica", Z: "zf_xiaoxiao"}),
+    ("tracy_es_zh", _F, "Young woman, lively; Spanish and Mandarin", {S: "ef_dora", Z: "zf_xiaoyi"}),
     ("sandy_es_mixed_en_zh", _F, "Woman in her twenties; Spanish, and English-Mandarin code-switching",
-     {S: "ef_dora", E: "af_river", Z: "zf_xiaoxiao"}),
+     {S: "ef_dora", E: "af_river", Z: "zf_xiaoyi"}),
     ("felix_zh", _M, "Young man, clear Mandarin", {Z: "zm_yunxi"}),
-    ("celeste_zh", _F, "Young woman, sweet Mandarin", {Z: "zf_xiaoni"}),
+    ("celeste_zh", _F, "Young woman, sweet Mandarin", {Z: "zf_xiaoyi"}),
     ("stokie_en", _M, "Man, down-to-earth British", {E: "bm_lewis"}),
 )
 # Sun Wukong: a bright young voice with a touch of the older one, pitched up and quick, like the opera role.
 _MONKEY_KING = Voice("monkey_king_zh", _M, "The Monkey King: cheeky, high and quick, Peking-opera flavour",
-                     MappingProxyType({Z: Rendition(VoiceMix((("zm_yunxia", 0.75), ("zm_yunyang", 0.25))),
+                     MappingProxyType({Z: Rendition(VoiceMix((("zm_yunxi", 0.75), ("zm_yunxia", 0.25))),
                                                     pitch=4.0, speed=1.12, espeak_variant="m7")}))
 
 PRESET_IDS: tuple[str, ...] = (*(p[0] for p in _PERSONAS[:-1]), "monkey_king_zh", "stokie_en")
 
 
-def _persona(vid: str, gender: Gender, description: str, natives: dict[Language, str]) -> Voice:
-    anchor = VoiceMix.of(next(iter(natives.values())))
+def _persona(vid: str, gender: Gender, description: str, natives: dict[Language, Native]) -> Voice:
+    first = next(iter(natives.values()))
+    anchor = VoiceMix.of(first if isinstance(first, str) else first[0])
     variant = "f3" if gender is Gender.FEMALE else "m3"
     renditions = {}
-    for k, (lang, name) in enumerate(natives.items()):
+    for k, (lang, native) in enumerate(natives.items()):
+        name, share = (native, ANCHOR_SHARE) if isinstance(native, str) else native
         mix = VoiceMix.of(name) if k == 0 or name == anchor.parts[0][0] else VoiceMix.of(name).blended(
-            anchor, ANCHOR_SHARE)
+            anchor, share)
         renditions[lang] = Rendition(mix, espeak_variant=variant)
     return Voice(vid, gender, description, MappingProxyType(renditions))
 
