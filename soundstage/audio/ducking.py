@@ -74,7 +74,8 @@ def speech_activity(key: Array, rate: int, params: DuckingParams,
     return loud | (gap <= params.hold_s / DETECT_FRAME)
 
 
-def duck_gain(key: Array, frames: int, rate: int, params: DuckingParams, cancelled: CancelCheck = never) -> Array:
+def duck_gain(key: Array, frames: int, rate: int, params: DuckingParams,
+              cancelled: CancelCheck = never) -> Array:
     """Per-sample linear gain (``frames`` long) to apply to beds ducked under ``key``.
 
     The per-sample curve is drawn in blocks, ``cancelled`` looked at between them (issue 9)."""

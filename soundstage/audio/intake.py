@@ -51,8 +51,8 @@ def read_clip(data: bytes, content_type: str, field: str, limits: ClipLimits) ->
     else:
         cut = _wav_cut(data) or _ogg_cut(data) or _mp3_cut(data)
         if cut:
-            raise _refuse(field, f"not a readable {limits.described} clip: the file is cut short or corrupt ({cut})",
-                          content_type or "unknown type")
+            raise _refuse(field, f"not a readable {limits.described} clip: the file is cut short or corrupt "
+                                 f"({cut})", content_type or "unknown type")
         clip = _decode(data, content_type, field, limits)
     if clip.duration > limits.max_seconds:
         raise _refuse(field, f"clip is {clip.duration:.1f} s; the limit is {limits.max_seconds:g} s",
@@ -74,19 +74,20 @@ def _pcm(data: bytes, content_type: str, field: str) -> AudioBuffer:
     except ValueError as e:
         raise _refuse(field, f"pcm rate and channels must be integers ({content_type})", content_type) from e
     if not MIN_RATE <= rate <= MAX_RATE or not 1 <= channels <= MAX_CHANNELS:
-        raise _refuse(field, f"pcm at {rate} Hz, {channels} channel(s); the limits are {MIN_RATE}-{MAX_RATE} Hz "
-                             f"and 1-{MAX_CHANNELS} channels", content_type)
+        raise _refuse(field, f"pcm at {rate} Hz, {channels} channel(s); the limits are "
+                             f"{MIN_RATE}-{MAX_RATE} Hz and 1-{MAX_CHANNELS} channels", content_type)
     frame = 2 * channels
     if len(data) % frame:
-        raise _refuse(field, f"pcm data of {len(data)} bytes is not whole 16-bit frames of {channels} channel(s)",
-                      f"{len(data)} bytes")
+        raise _refuse(field, f"pcm data of {len(data)} bytes is not whole 16-bit frames of "
+                             f"{channels} channel(s)", f"{len(data)} bytes")
     samples = np.frombuffer(data, dtype="<i2").astype(np.float32) / INT16_SCALE
     return AudioBuffer(samples.reshape(-1, channels), rate)
 
 
 def _decode(data: bytes, content_type: str, field: str, limits: ClipLimits) -> AudioBuffer:
     try:
-        with av.open(io.BytesIO(data), mode="r", format=None, options={"format_whitelist": limits.formats}) as src:
+        options = {"format_whitelist": limits.formats}
+        with av.open(io.BytesIO(data), mode="r", format=None, options=options) as src:
             if not src.streams.audio:
                 raise _refuse(field, "the file holds no audio stream", content_type or "unknown type")
             stream = src.streams.audio[0]
@@ -103,8 +104,9 @@ def _decode(data: bytes, content_type: str, field: str, limits: ClipLimits) -> A
     rate = chunks[0][1]
     samples = np.concatenate([c for c, _ in chunks]).astype(np.float32)
     if is_ogg and declared is not None and samples.shape[0] / rate < declared - OGG_LOST_SECONDS:
-        raise _refuse(field, f"not a readable {limits.described} clip: the file is corrupt ("
-                             f"{samples.shape[0] / rate:.2f} s decode of the {declared:.2f} s its pages declare)",
+        decoded = samples.shape[0] / rate
+        raise _refuse(field, f"not a readable {limits.described} clip: the file is corrupt ({decoded:.2f} s "
+                             f"decode of the {declared:.2f} s its pages declare)",
                       content_type or "unknown type")
     return AudioBuffer(np.ascontiguousarray(samples), rate)
 
@@ -116,8 +118,10 @@ def _frames(src: av.container.InputContainer, stream: av.AudioStream, field: str
     frames = 0
     for frame in src.decode(stream):
         rate, channels = frame.sample_rate, len(frame.layout.channels)
-        if not MIN_RATE <= rate <= MAX_RATE or not 1 <= channels <= MAX_CHANNELS or (chunks and chunks[0][1] != rate):
-            raise _refuse(field, f"audio at {rate} Hz with {channels} channel(s) is not accepted", f"{rate} Hz")
+        changed = bool(chunks) and chunks[0][1] != rate
+        if not MIN_RATE <= rate <= MAX_RATE or not 1 <= channels <= MAX_CHANNELS or changed:
+            raise _refuse(field, f"audio at {rate} Hz with {channels} channel(s) is not accepted",
+                          f"{rate} Hz")
         raw = frame.to_ndarray()
         raw = raw.T if frame.format.is_planar else raw.reshape(-1, channels)
         scale = float(np.iinfo(raw.dtype).max) if raw.dtype.kind in "iu" else 1.0  # type: ignore[type-var]
@@ -125,7 +129,8 @@ def _frames(src: av.container.InputContainer, stream: av.AudioStream, field: str
         chunks.append((array, rate))
         frames += array.shape[0]
         if frames / rate > limits.max_seconds:  # a bomb is refused here, long before it is all decoded
-            raise _refuse(field, f"clip runs past {limits.max_seconds:g} s, the limit", f"> {limits.max_seconds:g} s")
+            raise _refuse(field, f"clip runs past {limits.max_seconds:g} s, the limit",
+                          f"> {limits.max_seconds:g} s")
     return chunks
 
 
@@ -194,7 +199,8 @@ def _mp3_frame(header: bytes) -> int | None:
 def _mp3_cut(data: bytes) -> str | None:
     pos = 0
     if data[:3] == b"ID3" and len(data) >= 10:  # ID3v2 tag: a syncsafe size
-        pos = 10 + ((data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F))
+        size = (data[6] & 0x7F) << 21 | (data[7] & 0x7F) << 14 | (data[8] & 0x7F) << 7 | (data[9] & 0x7F)
+        pos = 10 + size
     end = len(data) - (128 if data[-128:-125] == b"TAG" else 0)
     length = _mp3_frame(data[pos : pos + 4])
     if length is None:

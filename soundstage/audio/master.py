@@ -60,7 +60,8 @@ class MasterReport:
     max_reduction_db: float  # deepest limiter gain reduction
 
 
-def apply_gain(buf: AudioBuffer, gain: npt.NDArray[np.float32], cancelled: CancelCheck = never) -> AudioBuffer:
+def apply_gain(buf: AudioBuffer, gain: npt.NDArray[np.float32],
+               cancelled: CancelCheck = never) -> AudioBuffer:
     out = np.empty(buf.samples.shape, dtype=np.float32)
     gain = gain.astype(np.float32, copy=False)
     for lo, hi in blocks(buf.frames, cancelled):

@@ -28,9 +28,9 @@ def resample(buf: AudioBuffer, rate: int, cancelled: CancelCheck = never) -> Aud
         out = soxr.resample(buf.samples, buf.rate, rate, quality="VHQ")
     else:
         stream = soxr.ResampleStream(buf.rate, rate, buf.channels, dtype="float32", quality="VHQ")
-        out = np.concatenate([stream.resample_chunk(np.ascontiguousarray(buf.samples[lo:hi], dtype=np.float32),
-                                                    last=hi == buf.frames)
-                              for lo, hi in blocks(buf.frames, cancelled)])
+        part = buf.samples.astype(np.float32, copy=False)
+        out = np.concatenate([stream.resample_chunk(np.ascontiguousarray(part[lo:hi]), last=hi == buf.frames)
+                              for lo, hi in blocks(buf.frames, cancelled)])  # resampled as the blocks come
     out = np.asarray(out, dtype=np.float32).reshape(-1, buf.channels)
     if out.shape[0] < target:
         out = np.pad(out, ((0, target - out.shape[0]), (0, 0)))

@@ -284,7 +284,8 @@ def plan(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, regi
              if design.music else None)
     scene = build_scene(resolution, duration, registry, seed=options.seed, dialogue=dialogue, music=music,
                         master=MasterParams(target_lufs=options.loudness),
-                        clear_of=[(ln.start, ln.end) for ln in lines] if options.spots_clear_of_speech else (),
+                        clear_of=[(ln.start, ln.end) for ln in lines] if options.spots_clear_of_speech
+                        else (),
                         cancelled=watch.cancelled)
     notes += list(scene.notes)
     timeline, sources = scene.timeline, dict(scene.sources)

@@ -104,7 +104,8 @@ class _Voice:
         osc = [_oscillator(freq, piece, rate, table, phase) for freq, table, phase in self.oscillators]
         left, right = osc[0], osc[-1]
         env = _envelope(self.env, self.held, rate, piece)
-        return np.stack([left * (1 - self.pan) * 2, right * self.pan * 2], axis=1) * (env * self.gain)[:, None]
+        stereo = np.stack([left * (1 - self.pan) * 2, right * self.pan * 2], axis=1)
+        return stereo * (env * self.gain)[:, None]
 
 
 def _voice(note: Note, score: Score, rate: int, rng: np.random.Generator) -> _Voice:

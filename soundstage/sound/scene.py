@@ -138,7 +138,8 @@ def build_scene(resolution: Resolution, duration: float, registry: SoundRegistry
         lines.append(Clip(f"line:{k}", line.start, pan=line.pan, space=room, send_db=-18.0, gain_db=gain))
     tracks = [Track("dialogue", TrackKind.DIALOGUE, tuple(lines)), beds, spots]
     if music is not None:
-        bed = music_bed(replace(music, duration=min(duration, music.duration)), rate=MIX_RATE, cancelled=cancelled)
+        bed = music_bed(replace(music, duration=min(duration, music.duration)), rate=MIX_RATE,
+                        cancelled=cancelled)
         sources["music"] = bed.audio
         tracks.append(Track("music", TrackKind.MUSIC, (replace(_bed_clip("music", duration), gain_db=MUSIC_GAIN_DB),)))
     timeline = Timeline(duration=duration, tracks=tuple(tracks), spaces=(space,) if space else (),

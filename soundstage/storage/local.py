@@ -40,7 +40,8 @@ def storage_error(e: OSError, file_name: str) -> SoundstageError:
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
         return StorageFull(f"storage: no space left to write {file_name!r} ({why}); nothing was kept")
     if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
-        return StorageUnavailable(f"storage: the file store is not writable ({why}) while writing {file_name!r}")
+        return StorageUnavailable(f"storage: the file store is not writable ({why}) while writing "
+                                  f"{file_name!r}")
     return StorageUnavailable(f"storage: writing {file_name!r} failed ({why}); nothing was kept")
 
 

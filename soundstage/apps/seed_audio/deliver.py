@@ -24,7 +24,8 @@ __all__ = ["output", "save_audio"]
 def save_audio(buf: AudioBuffer, fmt: OutputFormat, rate: int, name: str, ctx: RunContext) -> AudioFile:
     audio_format = AudioFormat(fmt.value)
     encoded = encode(buf, audio_format, rate, ctx.cancelled)
-    measured = probe(encoded.data, audio_format, pcm_rate=rate, pcm_channels=buf.channels, cancelled=ctx.cancelled)
+    measured = probe(encoded.data, audio_format, pcm_rate=rate, pcm_channels=buf.channels,
+                     cancelled=ctx.cancelled)
     ctx.check_cancelled()
     saved = ctx.save(encoded.data, file_name=f"{name}.{encoded.extension}", content_type=encoded.content_type)
     return AudioFile(url=saved.url, content_type=saved.content_type, file_name=saved.file_name,
