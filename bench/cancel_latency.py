@@ -78,7 +78,7 @@ def speech(models: Path, moments: list[float]) -> list[float]:
 
 
 def design(models: Path) -> str:
-    engine = build_espeak_engine(EngineConfig(models))  # the fastest real engine: the speech is not timed here
+    engine = build_espeak_engine(EngineConfig(models))  # the fastest real engine: speech is not timed here
     registry = build_registry()
     lines = [Line("A" if i % 2 else "B", "We keep walking through the night and the rain keeps falling.")
              for i in range(120)]

@@ -49,7 +49,8 @@ async def stream(client: httpx.AsyncClient, url: str, firsts: list[float], error
         errors.append(f"stream {type(e).__name__}")
 
 
-async def submitter(client: httpx.AsyncClient, base: str, count: int, ids: list[str], errors: list[str]) -> None:
+async def submitter(client: httpx.AsyncClient, base: str, count: int, ids: list[str],
+                    errors: list[str]) -> None:
     for _ in range(count):
         try:
             response = await client.post(f"{base}/queue/test/noop", json={}, headers=headers(), timeout=60)
@@ -74,7 +75,8 @@ async def prober(client: httpx.AsyncClient, base: str, status_url: str, stop: as
 async def completed(client: httpx.AsyncClient, base: str, ids: list[str]) -> tuple[int, int]:
     done, bad = 0, 0
     for job_id in ids:
-        r = await client.get(f"{base}/queue/test/noop/requests/{job_id}/status", headers=headers(), timeout=30)
+        url = f"{base}/queue/test/noop/requests/{job_id}/status"
+        r = await client.get(url, headers=headers(), timeout=30)
         if r.status_code == 200 and r.json()["status"] == "COMPLETED" and not r.json().get("error"):
             done += 1
         else:
@@ -85,8 +87,8 @@ async def completed(client: httpx.AsyncClient, base: str, ids: list[str]) -> tup
 async def run(server: Server, streams: int, jobs: int, clients: int) -> dict[str, object]:
     limits = httpx.Limits(max_connections=streams + clients + 10, max_keepalive_connections=streams + clients)
     async with httpx.AsyncClient(limits=limits) as client:
-        sleeper = [await client.post(f"{server.url}/queue/test/sleep", json={"seconds": 20.0}, headers=headers())
-                   for _ in range(streams)]
+        sleeper = [await client.post(f"{server.url}/queue/test/sleep", json={"seconds": 20.0},
+                                     headers=headers()) for _ in range(streams)]
         urls = [r.json()["status_url"] for r in sleeper]
         ids: list[str] = []
         errors: list[str] = []
@@ -97,7 +99,8 @@ async def run(server: Server, streams: int, jobs: int, clients: int) -> dict[str
         probe = asyncio.create_task(prober(client, server.url, urls[0], stop, status_ms, health_ms))
         start = time.perf_counter()
         held = [asyncio.create_task(stream(client, u, firsts, errors)) for u in urls]
-        await asyncio.gather(*(submitter(client, server.url, jobs // clients, ids, errors) for _ in range(clients)))
+        await asyncio.gather(*(submitter(client, server.url, jobs // clients, ids, errors)
+                               for _ in range(clients)))
         submitted = time.perf_counter() - start
         for u in urls:  # the sleepers end the streams: cancel them
             await client.put(u.replace("/status", "/cancel"), headers=headers())

@@ -23,7 +23,7 @@ from types import MappingProxyType
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from soundstage.speech.engine import EngineConfig, SpeechRequest, collect
+from soundstage.speech.engine import EngineConfig, SpeechEngine, SpeechRequest, collect
 from soundstage.speech.kokoro import build_kokoro_engine
 from soundstage.speech.languages import Language
 from soundstage.speech.voices import KOKORO_VOICES, Gender, Rendition, Voice, VoiceMix, preset_voices
@@ -36,7 +36,8 @@ PREFIX = {Language.EN: "ab", Language.ZH: "z", Language.JA: "j", Language.ES: "e
 
 def native_voices(language: Language) -> list[Voice]:
     if language is Language.ID:
-        preset_en = {p.rendition(Language.EN).mix.parts[0][0] for p in preset_voices() if Language.EN in p.renditions}
+        preset_en = {p.rendition(Language.EN).mix.parts[0][0] for p in preset_voices()
+                     if Language.EN in p.renditions}
         names = [n for n in KOKORO_VOICES if n[0] in "ep"] + sorted(preset_en)
     else:
         names = [n for n in KOKORO_VOICES if n[0] in PREFIX[language]]
@@ -50,7 +51,8 @@ def rendition_json(rendition: Rendition) -> dict[str, object]:
             "speed": rendition.speed}
 
 
-def measure(engine, recognizer: Recognizer, voice: Voice, language: Language) -> tuple[float, list[str]]:  # type: ignore[no-untyped-def]
+def measure(engine: SpeechEngine, recognizer: Recognizer, voice: Voice,
+            language: Language) -> tuple[float, list[str]]:
     heard = []
     for text in SENTENCES[language]:
         audio = collect(engine.synthesize(SpeechRequest(text, language, voice))).audio

@@ -75,7 +75,7 @@ def image(fmt: str, size: tuple[int, int] = (64, 48)) -> bytes:
 
 
 def png_header_only(width: int, height: int) -> bytes:
-    """A PNG claiming ``width`` x ``height`` grey pixels, all zero: a few KB that would decode to gigabytes."""
+    """A PNG claiming ``width`` x ``height`` grey pixels, all zero: a few KB that decode to gigabytes."""
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
     row = b"\x00" + bytes(width)
@@ -104,7 +104,8 @@ def video(seconds: float, size: tuple[int, int] = (64, 36), fps: int = 24, conta
         assert isinstance(stream, av.VideoStream)
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
         for k in range(int(seconds * fps)):
-            frame = av.VideoFrame.from_ndarray(np.full((size[1], size[0], 3), k % 250, np.uint8), format="rgb24")
+            pixels = np.full((size[1], size[0], 3), k % 250, np.uint8)
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
             frame.pts, frame.time_base = k, Fraction(1, fps)
             dst.mux(stream.encode(frame))
         dst.mux(stream.encode(None))
@@ -116,7 +117,8 @@ def wav_claiming(seconds: float, actual: float) -> bytes:
     data = tone(actual, AudioFormat.WAV)
     claimed = int(seconds * 24_000 * 2)
     at = data.index(b"data")
-    return data[:4] + struct.pack("<I", claimed + at) + data[8:at + 4] + struct.pack("<I", claimed) + data[at + 8:]
+    riff, size = struct.pack("<I", claimed + at), struct.pack("<I", claimed)
+    return data[:4] + riff + data[8:at + 4] + size + data[at + 8:]
 
 
 def half(data: bytes) -> bytes:
@@ -151,7 +153,8 @@ IMAGES: list[tuple[str, Callable[[], bytes], str]] = [
     ("corrupt-after-header", lambda: image("PNG", (640, 480))[:100] + JUNK, "image/png"),
     ("wav-as-png", lambda: tone(1, AudioFormat.WAV), "image/png"),
     ("html-as-png", lambda: HTML, "image/png"),
-    ("svg-as-png", lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "image/png"),
+    ("svg-as-png", lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+     "image/png"),
     ("gif", lambda: image("GIF"), "image/gif"),
     ("bomb-gigapixel-png", lambda: png_header_only(40_000, 40_000), "image/png"),
     ("bomb-100-megapixel-png", lambda: png_header_only(10_000, 10_000), "image/png"),
@@ -163,7 +166,8 @@ VIDEOS: list[tuple[str, Callable[[], bytes], str]] = [
     ("corrupt-after-header", lambda: video(3.0)[:200] + JUNK, "video/mp4"),
     ("wav-as-mp4", lambda: tone(3, AudioFormat.WAV), "video/mp4"),
     ("html-as-mp4", lambda: HTML, "video/mp4"),
-    ("bomb-10min-of-tiny-frames", lambda: video(600.0, (16, 16), fps=2, container="matroska"), "video/x-matroska"),
+    ("bomb-10min-of-tiny-frames", lambda: video(600.0, (16, 16), fps=2, container="matroska"),
+     "video/x-matroska"),
     ("too-long-for-its-header", lambda: video(40.0, (32, 32), fps=4), "video/mp4"),
     ("header-hides-its-length", lambda: video(40.0, (32, 32), fps=4, container="matroska", streamed=True),
      "video/x-matroska"),
@@ -176,8 +180,8 @@ def bodies(kind: str, uri: str) -> list[tuple[str, dict, str]]:
     """(endpoint, body, field) that carry one hostile reference of ``kind``."""
     if kind == "audio":
         return [(SEED, {"prompt": "Read this in the voice of @Audio1.", "audio_urls": [uri]}, "audio_urls"),
-                (R2V, {"prompt": "A walk @Image1 with @Audio1", "image_urls": [OK_IMAGE], "audio_urls": [uri]},
-                 "audio_urls")]
+                (R2V, {"prompt": "A walk @Image1 with @Audio1", "image_urls": [OK_IMAGE],
+                       "audio_urls": [uri]}, "audio_urls")]
     if kind == "image":
         return [(SEED, {"prompt": "The scene in the picture.", "image_url": uri}, "image_url"),
                 (I2V, {"prompt": "The picture comes alive.", "image_url": uri}, "image_url"),

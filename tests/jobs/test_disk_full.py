@@ -72,7 +72,8 @@ def test_issue9_disk_full_fails_the_job_clearly_and_keeps_serving(small_store: t
     assert httpx.get(ok["result"].json()["file"]["url"]).content == b"\x07" * SMALL
 
 
-def test_issue9_read_only_store_fails_the_job_clearly_and_keeps_serving(small_store: tuple[Server, Path]) -> None:
+def test_issue9_read_only_store_fails_the_job_clearly_and_keeps_serving(
+        small_store: tuple[Server, Path]) -> None:
     server, files = small_store
     before = _copy(server, SMALL)["result"].json()["file"]["url"]
     subprocess.run(["mount", "-o", "remount,ro", str(files)], check=True)

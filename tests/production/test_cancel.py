@@ -67,7 +67,8 @@ def test_issue9_cancel_while_speaking_stops_before_the_next_sentence(espeak: Esp
 
     watch = Watch(lambda i, n: None, lambda: stop["now"], on_sentence)
     with pytest.raises(Cancelled):
-        plan(script, cast(script, None, {}, seed=1), espeak, REGISTRY, LEXICON, ProductionOptions(), {}, watch)
+        plan(script, cast(script, None, {}, seed=1), espeak, REGISTRY, LEXICON, ProductionOptions(), {},
+             watch)
     assert spoken == [1, 2]
 
 

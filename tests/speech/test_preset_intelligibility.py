@@ -54,7 +54,7 @@ def _claims() -> list[tuple[Voice, Language]]:
 @pytest.mark.parametrize("voice,language", _claims(), ids=[f"{v.id}:{lang.value}" for v, lang in _claims()])
 def test_issue9_preset_reads_within_0_05_of_the_best_native(voice: Voice, language: Language) -> None:
     rows = _record()[language.value]
-    assert voice.id in rows, f"{voice.id} was never measured in {language.value}: run bench/preset_intelligibility.py"
+    assert voice.id in rows, f"{voice.id} never measured in {language.value}: bench/preset_intelligibility.py"
     row = rows[voice.id]
     measured = {"mix": row["mix"], "pitch": row.get("pitch", 0.0), "speed": row.get("speed", 1.0)}
     assert measured == _as_measured(voice.rendition(language)), "the preset changed since it was measured"
@@ -62,7 +62,8 @@ def test_issue9_preset_reads_within_0_05_of_the_best_native(voice: Voice, langua
     # accent, and the best of them (em_alex) is a man's; a persona is held to the best of its gender.
     best, best_score = _best_native(rows, voice.gender.value[0] if language is Language.ID else "")
     assert row["score"] <= best_score + MARGIN + 1e-9, (
-        f"{voice.id} reads {language.value} at {row['score']:.3f}; the best native, {best}, at {best_score:.3f}")
+        f"{voice.id} reads {language.value} at {row['score']:.3f}; the best native, {best}, "
+        f"at {best_score:.3f}")
 
 
 def _weakest(language: Language) -> str:
