@@ -17,6 +17,7 @@ from soundstage.apps.speech.voices import speech_voice
 from soundstage.audio.buffer import SPEECH_RATE
 from soundstage.audio.codecs import decode
 from soundstage.audio.streaming import StreamEncoder, StreamFormat, wav_header
+from soundstage.errors import InvalidInput
 from soundstage.production.casting import line_language
 from soundstage.settings import Settings
 from soundstage.speech.controls import Controls
@@ -40,7 +41,12 @@ def custom_voices(settings: Settings) -> CustomVoices:
 
 
 def language_of(inp: SpeechInput, voice: Voice) -> Language:
-    return parse_language(inp.language) if inp.language else line_language(inp.input, voice)
+    if not inp.language:
+        return line_language(inp.input, voice)
+    try:
+        return parse_language(inp.language)
+    except ValueError as e:  # found by the schema fuzz (issue 9): a 422 naming the field, not a 500
+        raise InvalidInput(f"language: {e}", field="language", value=inp.language) from e
 
 
 def admit(inp: SpeechInput, admission: Admission) -> SpeechInput:
