@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
+from scipy import signal
 
 from soundstage.audio.buffer import MIX_RATE, AudioBuffer
-from soundstage.audio.dsp import Array, lowpass
+from soundstage.audio.dsp import Array, lowpass_sos
 from soundstage.audio.loudness import LimiterParams, db_to_gain, integrated_lufs, limiter_gain
 from soundstage.cancellation import CancelCheck, blocks, never
 from soundstage.cancellation import check as _check
 from soundstage.errors import AssetError
 from soundstage.sound.midi import TAIL, find_fluidsynth, find_soundfont, render_general_midi
 from soundstage.sound.score import Mood, MusicParams, Note, Part, Score, midi_hz, plan_score
-from soundstage.sound.synth import circular, loop_freq
+from soundstage.sound.synth import WARMUP, loop_freq
 
 __all__ = ["MUSIC_LEVEL_LUFS", "Backend", "Mood", "MusicBed", "MusicParams", "available_backends", "music_bed"]
 
@@ -153,8 +154,21 @@ def render_synth(score: Score, rate: int, rng: np.random.Generator, cancelled: C
     looped = _fold(out, frames)
     _check(cancelled)
     # the pad bus is darkened per mood; filtering after the fold keeps the loop seamless
-    soft = circular(lambda x: lowpass(x, score.brightness, rate, order=2), _fold(pads, frames), rate)
-    return looped + soft
+    return looped + _darkened(_fold(pads, frames), score.brightness, rate, cancelled)
+
+
+def _darkened(x: Array, cutoff: float, rate: int, cancelled: CancelCheck) -> Array:
+    """``circular(lowpass)`` done in blocks with the filter state carried (the same samples), so a long
+    bed's filtering sees a cancel between blocks (issue 9)."""
+    tail = min(x.shape[0], int(WARMUP * rate))
+    padded = np.concatenate([x[-tail:], x]) if tail else x
+    sos = lowpass_sos(cutoff, rate, order=2)
+    state = np.zeros((sos.shape[0], 2, padded.shape[1]))
+    out = np.empty(padded.shape, dtype=np.float32)
+    for lo, hi in blocks(padded.shape[0], cancelled):
+        filtered, state = signal.sosfilt(sos, padded[lo:hi], axis=0, zi=state)
+        out[lo:hi] = filtered
+    return np.ascontiguousarray(out[tail:])
 
 
 def available_backends() -> tuple[Backend, ...]:
