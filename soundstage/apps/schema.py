@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-__all__ = ["LOUDNESS_PRESETS", "AudioFile", "File", "Loudness", "VideoFile", "loudness_lufs"]
+__all__ = ["LOUDNESS_PRESETS", "AudioFile", "File", "Loudness", "VideoFile", "loudness_lufs", "not_blank"]
 
 LOUDNESS_PRESETS = {"default": -16.0, "broadcast": -23.0, "streaming": -14.0}  # LUFS (EBU R128 = -23)
 LOUDNESS_RANGE = (-30.0, -8.0)  # LUFS
@@ -21,6 +21,13 @@ def _check_loudness(value: float | str) -> float | str:
 Loudness = Annotated[float | Literal["default", "broadcast", "streaming"], AfterValidator(_check_loudness)]
 LOUDNESS_DESCRIPTION = ("Integrated loudness target in LUFS (-30..-8), or a preset: default -16, broadcast -23, "
                         "streaming -14.")
+
+
+def not_blank(value: str) -> str:
+    """A prompt of only white space is refused like an empty one."""
+    if not value.strip():
+        raise ValueError("the prompt is empty (only white space); at least 1 character is required")
+    return value
 
 
 def loudness_lufs(value: float | str) -> float:

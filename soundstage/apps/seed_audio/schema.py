@@ -18,6 +18,7 @@ from soundstage.apps.schema import (
     AudioFile,
     Loudness,
     loudness_lufs,
+    not_blank,
 )
 
 __all__ = [
@@ -97,12 +98,7 @@ class SeedAudioInput(BaseModel):
     stems: bool = Field(default=False, description="Return one file per track (dialogue, ambience, foley, music).")
     loudness: Loudness = Field(default="default", description=LOUDNESS_DESCRIPTION)
 
-    @field_validator("prompt")
-    @classmethod
-    def _prompt(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the prompt is empty (only white space); at least 1 character is required")
-        return value
+    _prompt = field_validator("prompt")(not_blank)
 
     @field_validator("image_url")
     @classmethod

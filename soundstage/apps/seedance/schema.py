@@ -19,6 +19,7 @@ from soundstage.apps.schema import (
     Loudness,
     VideoFile,
     loudness_lufs,
+    not_blank,
 )
 
 __all__ = [
@@ -100,12 +101,7 @@ class VideoInput(BaseModel):
     stems: bool = Field(default=False, description="Return dialogue, ambience and foley as separate WAV files.")
     loudness: Loudness = Field(default="default", description=LOUDNESS_DESCRIPTION)
 
-    @field_validator("prompt")
-    @classmethod
-    def _prompt(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("the prompt is empty (only white space); at least 1 character is required")
-        return value
+    _prompt = field_validator("prompt")(not_blank)
 
     @property
     def loudness_target(self) -> float:
