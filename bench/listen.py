@@ -34,7 +34,8 @@ SCENES: tuple[tuple[str, str, Mood | None, tuple[str, ...]], ...] = (
     ("street", "busy street, a distant siren", None, ()),
     ("forest", "forest, wind in the trees", Mood.CALM, ()),
     ("rain_at_night", "rain at night", Mood.SAD, ()),
-    ("convenience_store", "深夜便利店, light rain", None, ("Evening. Just the coffee, please.", "That's two dollars.")),
+    ("convenience_store", "深夜便利店, light rain", None,
+     ("Evening. Just the coffee, please.", "That's two dollars.")),
     ("office", "office", None, ("Did you send the report?", "Not yet. Give me ten minutes.")),
     ("beach", "beach", Mood.HOPEFUL, ()),
     ("fire", "campfire at night", None, ("Tell us the story again.",)),
@@ -91,9 +92,11 @@ class SpeechVoices:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--speech", default="espeak", help="speech engine for dialogue: espeak | kokoro | none")
+    parser.add_argument("--speech", default="espeak",
+                        help="speech engine for dialogue: espeak | kokoro | none")
     parser.add_argument("--stems", action="store_true", help="also write one WAV per track")
     parser.add_argument("--only", nargs="*", help="scene names to render")
     args = parser.parse_args()

@@ -29,7 +29,8 @@ def speechlike(seconds: float, seed: int) -> AudioBuffer:
     """Voiced-band noise with a syllable rhythm at the speech engine's rate: stands in for a line."""
     rng = np.random.default_rng(seed)
     n = int(seconds * SPEECH_RATE)
-    x = signal.sosfilt(signal.butter(2, [120, 4000], btype="band", fs=SPEECH_RATE, output="sos"), rng.standard_normal(n))
+    x = signal.sosfilt(signal.butter(2, [120, 4000], btype="band", fs=SPEECH_RATE, output="sos"),
+                       rng.standard_normal(n))
     env = np.clip(np.sin(2 * np.pi * 4.5 * np.arange(n) / SPEECH_RATE), 0, 1) ** 0.5
     return AudioBuffer.from_mono((0.1 * x * env).astype(np.float32), SPEECH_RATE)
 
@@ -65,7 +66,8 @@ def timeline(seconds: float) -> Timeline:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="render tracks on this many threads")
@@ -81,9 +83,10 @@ def main() -> int:
         times.append(time.perf_counter() - t0)
     best, median = min(times), statistics.median(times)
     print(f"sources rendered in {prep:.2f} s (generators and music bed, not part of the mix figure)")
-    print(f"mix of {args.seconds:.0f} s, 4 tracks, {len(srcs)} sources, 48 kHz stereo, {args.threads} thread(s): "
-          f"best {best:.2f} s, "
-          f"median {median:.2f} s -> {args.seconds / best:.1f}x real time (median {args.seconds / median:.1f}x)")
+    print(f"mix of {args.seconds:.0f} s, 4 tracks, {len(srcs)} sources, 48 kHz stereo, {args.threads}"
+          f" thread(s): best {best:.2f} s, "
+          f"median {median:.2f} s -> {args.seconds / best:.1f}x real time (median"
+          f" {args.seconds / median:.1f}x)")
     print(f"master: {integrated_lufs(mix.master):.2f} LUFS, {true_peak_dbfs(mix.master):.2f} dBTP, "
           f"{mix.master.frames} frames (expected {round(args.seconds * MIX_RATE)})")
     return 0

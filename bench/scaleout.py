@@ -47,13 +47,14 @@ def bulk_submit(store: JobStore, count: int) -> list[str]:
         with store.db.transaction() as db:
             db.cursor().executemany(
                 "INSERT INTO jobs (id, owner, app_id, endpoint_id, state, priority, input, created_at)"
-                " VALUES (%s, %s, 'test/noop', 'test/noop', 'queued', 0, '{}', %s)", [(i, OWNER, now) for i in ids])
+                " VALUES (%s, %s, 'test/noop', 'test/noop', 'queued', 0, '{}', %s)",
+                [(i, OWNER, now) for i in ids])
             db.execute("SELECT pg_notify('soundstage_queued', '')")
     else:
         assert isinstance(store, SQLiteJobStore)
         with store.db.write() as db:
-            db.executemany("INSERT INTO jobs (id, owner, app_id, endpoint_id, state, priority, input, created_at)"
-                           " VALUES (?, ?, 'test/noop', 'test/noop', 'queued', 0, '{}', ?)",
+            db.executemany("INSERT INTO jobs (id, owner, app_id, endpoint_id, state, priority, input,"
+                           " created_at) VALUES (?, ?, 'test/noop', 'test/noop', 'queued', 0, '{}', ?)",
                            [(i, OWNER, now) for i in ids])
     return ids
 
@@ -98,9 +99,10 @@ def run_backend(name: str, env: dict[str, str], open_store: Callable[[Path], Job
             print(f"  {workers} worker(s): {rate:,.0f} no-op jobs/s ({THROUGHPUT_JOBS} jobs)")
             if workers == 1:
                 server, client = overhead(srv, store, OVERHEAD_JOBS)
-                print(f"  overhead, 1 idle worker, n={OVERHEAD_JOBS}: server p50 {statistics.median(server):.1f} ms"
-                      f" p99 {percentile(server, 0.99):.1f} ms; /run round trip p50 {statistics.median(client):.1f} ms"
-                      f" p99 {percentile(client, 0.99):.1f} ms (target p50 < 20 ms)")
+                print(f"  overhead, 1 idle worker, n={OVERHEAD_JOBS}: server p50"
+                      f" {statistics.median(server):.1f} ms p99 {percentile(server, 0.99):.1f} ms; /run round"
+                      f" trip p50 {statistics.median(client):.1f} ms p99 {percentile(client, 0.99):.1f} ms"
+                      " (target p50 < 20 ms)")
                 sub = httpx.post(f"{srv.url}/queue/test/echo", json={"text": "x"}, headers=headers()).json()
                 rps, how = status_rps(srv, sub["status_url"], seconds=8)
                 print(f"  status requests/s: {rps:,.0f} ({how}; target >= 1,000)")

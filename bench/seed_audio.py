@@ -30,11 +30,12 @@ from tests.support.server import TEST_KEY, Server  # noqa: E402
 
 APP = "bytedance/seed-audio-1.0"
 VOICE = "kian_en_zh"
-TEXT = ("The old lighthouse stood at the edge of the cliff for more than a hundred years. Every night its keeper "
-        "climbed the narrow stairs, trimmed the wick, and watched the beam sweep across the dark water. Ships "
-        "passing in the storm relied on that light to find their way home. When the keeper grew old, the village "
-        "children took turns helping him carry oil up the tower. One winter a great storm broke the windows, but "
-        "the light kept burning until morning, and every boat in the harbour came back safely.")
+TEXT = ("The old lighthouse stood at the edge of the cliff for more than a hundred years. Every night its"
+        " keeper climbed the narrow stairs, trimmed the wick, and watched the beam sweep across the dark"
+        " water. Ships passing in the storm relied on that light to find their way home. When the keeper grew"
+        " old, the village children took turns helping him carry oil up the tower. One winter a great storm"
+        " broke the windows, but the light kept burning until morning, and every boat in the harbour came"
+        " back safely.")
 SCENE = """INT. CONVENIENCE STORE - NIGHT
 [ambience: rain on the window]
 [music: tense suspense drone]
@@ -76,14 +77,15 @@ def main() -> None:
         started = time.perf_counter()
         out = client.run(APP, arguments={"prompt": TEXT, "voice": VOICE, "output_format": "wav"})
         e2e_s = time.perf_counter() - started
-        print(f"single voice: {out['audio']['duration']:.1f} s of speech (engine alone: {speech.audio.duration:.1f} s)")
+        print(f"single voice: {out['audio']['duration']:.1f} s of speech (engine alone:"
+              f" {speech.audio.duration:.1f} s)")
         print(f"  engine synthesis {engine_s:.2f} s, end to end through the queue {e2e_s:.2f} s,"
               f" ratio {e2e_s / engine_s:.3f} (target <= 1.10)")
         started = time.perf_counter()
         scene = client.run(APP, arguments={"prompt": SCENE, "seed": 1})
         scene_s = time.perf_counter() - started
-        print(f"three-speaker scene with sound design: {scene['audio']['duration']:.1f} s of audio in {scene_s:.1f} s"
-              f" wall ({scene['audio']['duration'] / scene_s:.2f}x real time)")
+        print(f"three-speaker scene with sound design: {scene['audio']['duration']:.1f} s of audio in"
+              f" {scene_s:.1f} s wall ({scene['audio']['duration'] / scene_s:.2f}x real time)")
 
 
 if __name__ == "__main__":

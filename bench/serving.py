@@ -94,7 +94,8 @@ async def burst(srv: Server, store: SQLiteJobStore, n: int = 500) -> tuple[int, 
         pending = {i for i in pending if not store.get(OWNER, i).state.finished}
         await asyncio.sleep(0.2)
     done = [store.get(OWNER, i) for i in ids]
-    ok = sum(1 for j, i in zip(done, range(n)) if j.state is JobState.SUCCEEDED and j.result["text"] == f"job {i}")
+    ok = sum(1 for j, i in zip(done, range(n)) if j.state is JobState.SUCCEEDED
+             and j.result["text"] == f"job {i}")
     return len(set(ids)), ok, time.monotonic() - started
 
 
@@ -104,7 +105,8 @@ def main() -> None:
         store = SQLiteJobStore(data / "soundstage.db")
         ms = overhead(srv, store)
         print(f"no-op job overhead (submit -> COMPLETED minus app time), n={len(ms)}, 1 idle worker:")
-        print(f"  p50 {statistics.median(ms):.2f} ms   p99 {percentile(ms, 0.99):.2f} ms   (target: p50 < 20 ms)")
+        print(f"  p50 {statistics.median(ms):.2f} ms   p99 {percentile(ms, 0.99):.2f} ms"
+              "   (target: p50 < 20 ms)")
         sub = httpx.post(f"{srv.url}/queue/test/echo", json={"text": "x"}, headers=headers()).json()
         rps, how = status_rps(srv, sub["status_url"])
         print(f"status requests/s: {rps:,.0f} ({how}; target >= 1,000)")

@@ -48,9 +48,10 @@ def main() -> None:
         audio = first.audio.duration + sum(c.audio.duration for c in stream)
         totals.append(time.perf_counter() - started)
     print(f"threads={args.threads} repeats={args.repeats} (median)")
-    print(f"first chunk : {statistics.median(firsts):.3f} s  (target <= 0.5 s); first sentence {first.text!r}")
-    print(f"first chunk CPU time: {statistics.median(cpus):.3f} s over {args.threads} threads (wall on idle cores "
-          f"is about this / threads; the machine is shared, so wall time includes others' load)")
+    print(f"first chunk : {statistics.median(firsts):.3f} s  (target <= 0.5 s); first sentence"
+          f" {first.text!r}")
+    print(f"first chunk CPU time: {statistics.median(cpus):.3f} s over {args.threads} threads (wall on idle"
+          f" cores is about this / threads; the machine is shared, so wall time includes others' load)")
     print(f"whole text  : {statistics.median(totals):.3f} s for {audio:.2f} s of audio")
 
 

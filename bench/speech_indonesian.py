@@ -35,7 +35,8 @@ CONDITIONS = (  # (label, language, voice, sentences)
      ("Good morning, how are you today?", "We are going to the market.", "The children are playing outside.",
       "Please close the door.", "My house is near the station.", "Thank you very much.")),
     ("es / ef_dora (reference: intelligible)", Language.ES, "ef_dora",
-     ("Buenos días, ¿cómo estás hoy?", "Vamos al mercado.", "Los niños juegan afuera.", "Por favor, cierra la puerta.",
+     ("Buenos días, ¿cómo estás hoy?", "Vamos al mercado.", "Los niños juegan afuera.",
+      "Por favor, cierra la puerta.",
       "Mi casa está cerca de la estación.", "Muchas gracias.")),
     ("id / mindy (ef_dora blend)", Language.ID, "mindy_en_es_id_pt_zh",
      ("Selamat pagi, apa kabar hari ini?", "Kami pergi ke pasar.", "Anak-anak bermain di luar.",
@@ -48,11 +49,11 @@ CONDITIONS = (  # (label, language, voice, sentences)
       "Please close the door.", "My house is near the station.", "Thank you very much.")),
 )
 _ARPA = {"a": "AA", "ɑ": "AA", "ɐ": "AH", "e": "EH", "ɛ": "EH", "i": "IY", "ɪ": "IH", "o": "OW", "ɔ": "AO",
-         "u": "UW", "ʊ": "UH", "ə": "AH", "ʌ": "AH", "æ": "AE", "ɚ": "ER", "ɜ": "ER", "p": "P", "b": "B", "t": "T",
-         "d": "D", "k": "K", "ɡ": "G", "g": "G", "m": "M", "n": "N", "ŋ": "NG", "ɲ": "N", "f": "F", "v": "V",
-         "s": "S", "z": "Z", "ʃ": "SH", "ʒ": "ZH", "h": "HH", "l": "L", "r": "R", "ɾ": "R", "ɹ": "R", "j": "Y",
-         "w": "W", "θ": "TH", "ð": "DH", "β": "B", "ɣ": "G", "x": "HH", "ʧ": "CH", "ʤ": "JH", "c": "K", "ɟ": "JH",
-         "A": "EY", "I": "AY", "O": "OW", "W": "AW", "Y": "OY"}
+         "u": "UW", "ʊ": "UH", "ə": "AH", "ʌ": "AH", "æ": "AE", "ɚ": "ER", "ɜ": "ER", "p": "P", "b": "B",
+         "t": "T", "d": "D", "k": "K", "ɡ": "G", "g": "G", "m": "M", "n": "N", "ŋ": "NG", "ɲ": "N", "f": "F",
+         "v": "V", "s": "S", "z": "Z", "ʃ": "SH", "ʒ": "ZH", "h": "HH", "l": "L", "r": "R", "ɾ": "R",
+         "ɹ": "R", "j": "Y", "w": "W", "θ": "TH", "ð": "DH", "β": "B", "ɣ": "G", "x": "HH", "ʧ": "CH",
+         "ʤ": "JH", "c": "K", "ɟ": "JH", "A": "EY", "I": "AY", "O": "OW", "W": "AW", "Y": "OY"}
 
 
 def to_arpabet(phonemes: str) -> str:
@@ -79,7 +80,8 @@ def build_decoder(tmp: Path) -> object:
     words = " | ".join(sorted(lexicon))
     (tmp / "loop.gram").write_text(f"#JSGF V1.0;\ngrammar loop;\npublic <s> = ( {words} )+ ;\n")
     model = Path(pocketsphinx.__file__).parent / "model" / "en-us"
-    return pocketsphinx.Decoder(samprate=RECOGNIZER_RATE, hmm=str(model / "en-us"), dict=str(tmp / "words.dict"),
+    return pocketsphinx.Decoder(samprate=RECOGNIZER_RATE, hmm=str(model / "en-us"),
+                                dict=str(tmp / "words.dict"),
                                 jsgf=str(tmp / "loop.gram"))
 
 
@@ -95,7 +97,8 @@ def recognize(audio: np.ndarray, decoder: object) -> str:
 def main() -> None:
     import tempfile
 
-    models = Path(os.environ.get("SOUNDSTAGE_TEST_MODELS_DIR") or Path.home() / ".cache/soundstage-test/models")
+    models = Path(os.environ.get("SOUNDSTAGE_TEST_MODELS_DIR")
+                  or Path.home() / ".cache/soundstage-test/models")
     engine = build_engine("kokoro", EngineConfig(models))
     with tempfile.TemporaryDirectory() as tmp:
         decoder = build_decoder(Path(tmp))

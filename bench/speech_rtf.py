@@ -28,8 +28,8 @@ from soundstage.speech.kokoro import KokoroEngine, KokoroModel
 from soundstage.speech.languages import Language
 from soundstage.speech.voices import resolve_voice
 
-SENTENCE = ("On a quiet morning in early spring, the old lighthouse keeper climbed the winding stairs, checked "
-            "the great lamp, and watched the fishing boats slip out of the harbour one by one.")
+SENTENCE = ("On a quiet morning in early spring, the old lighthouse keeper climbed the winding stairs,"
+            " checked the great lamp, and watched the fishing boats slip out of the harbour one by one.")
 VOICE = "af_heart"
 
 

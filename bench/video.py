@@ -40,8 +40,8 @@ from soundstage.video.renderer import build_renderer
 from tests.support.server import TEST_KEY, Server
 
 APP = "bytedance/seedance-2.0/text-to-video"
-PROMPT = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on the plate, "
-          "dialogue: 'Service is on'.")
+PROMPT = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on the"
+          " plate, dialogue: 'Service is on'.")
 ARGS = {"prompt": PROMPT, "resolution": "720p", "duration": 8, "aspect_ratio": "16:9", "seed": 1}
 
 
@@ -73,16 +73,16 @@ def picture_speed() -> None:
     visemes = tuple(Viseme(1.0 + k * 0.12, 1.0 + (k + 1) * 0.12, ("aa", "PP", "E", "oh", "sil")[k % 5])
                     for k in range(10))
     plan = PicturePlan(format=fmt, description=PROMPT, palette=palette_from_text(PROMPT, 1),
-                       camera=camera_move_from_text(PROMPT), characters=(Character("Chef", "chef", (220, 170, 120),
-                                                                                   visemes),),
+                       camera=camera_move_from_text(PROMPT),
+                       characters=(Character("Chef", "chef", (220, 170, 120), visemes),),
                        captions=(Caption("Service is on", 1.0, 2.2, "Chef"),), seed=1)
     renderer = build_renderer("animatic")
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
         encode_video(renderer.render(plan, lambda: False), fmt, Path(tmp) / "p.mp4", lambda: False)
         wall = time.perf_counter() - started
-    print(f"animatic 1280x720 24 fps, 8 s drawn and encoded in {wall:.2f} s: {fmt.duration / wall:.1f}x real time "
-          f"(target >= 2x)")
+    print(f"animatic 1280x720 24 fps, 8 s drawn and encoded in {wall:.2f} s: {fmt.duration / wall:.1f}x real"
+          f" time (target >= 2x)")
 
 
 def main() -> None:

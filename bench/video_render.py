@@ -33,8 +33,8 @@ from soundstage.video.plan import (
 from soundstage.video.probe import probe_video
 from soundstage.video.visemes import visemes_from_phonemes
 
-PROMPT = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on the plate, "
-          "dialogue: 'Service is on'.")
+PROMPT = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on the"
+          " plate, dialogue: 'Service is on'.")
 LINE = "sˈɜɹvɪs ɪz ˈɑn. tˈeɪbəl fˈɔɹ ɪz wˈeɪtɪŋ, ænd ðə sˈɔs ɪz ɡˈoʊɪŋ kˈoʊld. "
 PHONEME_SECONDS = 0.075  # Kokoro's typical phoneme length at speed 1.0 (25 ms frames x 3)
 
@@ -42,11 +42,13 @@ PHONEME_SECONDS = 0.075  # Kokoro's typical phoneme length at speed 1.0 (25 ms f
 def plan(seconds: float) -> PicturePlan:
     fmt = VideoFormat(1280, 720, 24, round(seconds * 24))
     symbols = itertools.islice(itertools.cycle(LINE), int((seconds - 1.0) / PHONEME_SECONDS))
-    phonemes = [(s, 0.5 + k * PHONEME_SECONDS, 0.5 + (k + 1) * PHONEME_SECONDS) for k, s in enumerate(symbols)]
+    phonemes = [(s, 0.5 + k * PHONEME_SECONDS, 0.5 + (k + 1) * PHONEME_SECONDS)
+                for k, s in enumerate(symbols)]
     maya = Character("Maya", "woman", (214, 120, 90), visemes_from_phonemes(phonemes, 0.0))
     captions = (Caption("Service is on. Table four is waiting,", 0.5, seconds / 2, "Maya"),
                 Caption("and the sauce is going cold.", seconds / 2, seconds - 0.5, "Maya"))
-    return PicturePlan(fmt, PROMPT, palette_from_text(PROMPT, 1), camera_move_from_text(PROMPT), (maya,), captions)
+    return PicturePlan(fmt, PROMPT, palette_from_text(PROMPT, 1), camera_move_from_text(PROMPT), (maya,),
+                       captions)
 
 
 def soundtrack(seconds: float) -> AudioBuffer:
@@ -67,7 +69,8 @@ def timed(fn: Callable[[], object]) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--preset", default=encode.X264_PRESET)
@@ -86,16 +89,18 @@ def main() -> None:
 
     wall = statistics.median(w for w, _ in runs)
     cpu = statistics.median(c for _, c in runs)
-    print(f"shot: {shot.format.width}x{shot.format.height} {shot.format.fps} fps, {shot.format.frames} frames "
-          f"({shot.format.duration:g} s), camera {shot.camera.label}, x264 preset {args.preset} crf {encode.X264_CRF}")
+    print(f"shot: {shot.format.width}x{shot.format.height} {shot.format.fps} fps, {shot.format.frames}"
+          f" frames ({shot.format.duration:g} s), camera {shot.camera.label}, x264 preset {args.preset} crf"
+          f" {encode.X264_CRF}")
     print(f"render only:      {render_only[0]:.2f} s wall, {render_only[1]:.2f} s CPU "
           f"({shot.format.frames / render_only[0]:.0f} frames/s)")
     print(f"render + encode:  {wall:.2f} s wall (median of {args.repeat}), {cpu:.2f} s CPU "
           f"-> {shot.format.duration / wall:.2f}x real time; CPU bound on 2 idle cores "
           f"{2 * shot.format.duration / cpu:.2f}x")
     print(f"mux with AAC:     {muxed[0]:.2f} s wall")
-    print(f"file: {info.size / 1e6:.2f} MB, {8 * info.size / info.duration / 1e6:.2f} Mbit/s; measured {info.frames} "
-          f"frames, {info.duration:g} s video, {info.audio_duration:g} s audio ({info.audio_samples} samples)")
+    print(f"file: {info.size / 1e6:.2f} MB, {8 * info.size / info.duration / 1e6:.2f} Mbit/s; measured"
+          f" {info.frames} frames, {info.duration:g} s video, {info.audio_duration:g} s audio"
+          f" ({info.audio_samples} samples)")
 
 
 if __name__ == "__main__":

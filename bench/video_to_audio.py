@@ -1,4 +1,5 @@
-"""soundstage/video-to-audio: how fast a soundtrack is made for a video, and how close foley lands to its frame.
+"""soundstage/video-to-audio: how fast a soundtrack is made for a video, and how close foley lands
+to its frame.
 
     python bench/video_to_audio.py [--seconds 20] [--repeat 2]
 
@@ -48,7 +49,8 @@ def draw(width: int, height: int, fps: int, seconds: float, path: Path) -> Path:
     if path.exists():
         return path
     frames = round(fps * seconds)
-    walker = Walker(step_frames=round(fps / 2), first_plant=round(fps * 0.6), fps=fps, frames=frames // 2).scene()
+    walker = Walker(step_frames=round(fps / 2), first_plant=round(fps * 0.6), fps=fps,
+                    frames=frames // 2).scene()
     drops = Drops(starts=[round(fps * 0.4), round(fps * 1.6)], landings=[round(fps * 1.1), round(fps * 2.2)],
                   fps=fps, frames=frames - frames // 2).scene()
     rng = np.random.default_rng(0)
@@ -84,8 +86,8 @@ def soundtrack(path: Path, prompt: str) -> tuple[Mix, float, Timing, Timing]:
     duration = float(video_duration(path))
 
     def sound() -> Mix:
-        plan = design(DesignInputs(sections(prompt, analysis), "", None, (), None, -16.0, 1), analysis, duration,
-                      registry, lexicon)
+        plan = design(DesignInputs(sections(prompt, analysis), "", None, (), None, -16.0, 1), analysis,
+                      duration, registry, lexicon)
         return render(plan.timeline, plan.sources)
 
     mix, heard = timed(sound)
@@ -105,10 +107,10 @@ def speed(seconds: float, repeat: int) -> None:
         seen_cpu = statistics.median(r[2].cpu for r in runs)
         heard_cpu = statistics.median(r[3].cpu for r in runs)
         mbit = path.stat().st_size * 8 / duration / 1e6
-        print(f"{height}p{fps} ({mbit:.1f} Mbit/s, {duration:g} s): wall analysis {seen:.2f} s + sound {heard:.2f} s"
-              f" -> {duration / (seen + heard):.1f}x real time (target >= 5x on 2 cores); CPU analysis "
-              f"{seen_cpu:.2f} s + sound {heard_cpu:.2f} s -> {duration / (seen_cpu + heard_cpu):.1f}x real time per "
-              f"core busy; mux {muxing.wall:.2f} s")
+        print(f"{height}p{fps} ({mbit:.1f} Mbit/s, {duration:g} s): wall analysis {seen:.2f} s + sound"
+              f" {heard:.2f} s -> {duration / (seen + heard):.1f}x real time (target >= 5x on 2 cores); CPU"
+              f" analysis {seen_cpu:.2f} s + sound {heard_cpu:.2f} s ->"
+              f" {duration / (seen_cpu + heard_cpu):.1f}x real time per core busy; mux {muxing.wall:.2f} s")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

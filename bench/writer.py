@@ -5,10 +5,10 @@
 1. In this process: load Qwen2.5-Coder-1.5B-Instruct Q4_K_M (fetched on first need into the test cache),
    then write the headline instruction's script ``--runs`` times with different seeds: load time, prompt and
    answer tokens, tokens per second.
-2. Through a real server with one worker and fal-client: "Generate a short suspense radio drama in a late-night
-   convenience store" from submit to a finished file, first on a cold worker (the model loads inside the job)
-   and then warm; the audio's duration; the worker's peak resident memory (VmHWM) with the writer and speech
-   loaded. Targets: a short drama in <= 90 s on 2 cores, <= 3 GB resident.
+2. Through a real server with one worker and fal-client: "Generate a short suspense radio drama in a
+   late-night convenience store" from submit to a finished file, first on a cold worker (the model loads
+   inside the job) and then warm; the audio's duration; the worker's peak resident memory (VmHWM) with the
+   writer and speech loaded. Targets: a short drama in <= 90 s on 2 cores, <= 3 GB resident.
 Nothing is asserted: the machine is shared, so the load average is printed with the figures.
 """
 
@@ -70,9 +70,11 @@ def end_to_end(models: Path, threads: int) -> None:
             client = fal_client.SyncClient(key=TEST_KEY, default_timeout=1800)
             for label, seed in (("cold worker", 1), ("warm worker", 2)):
                 started = time.monotonic()
-                result = client.subscribe(APP, arguments={"prompt": HEADLINE, "output_format": "wav", "seed": seed})
+                result = client.subscribe(APP, arguments={"prompt": HEADLINE, "output_format": "wav",
+                                                          "seed": seed})
                 wall = time.monotonic() - started
-                print(f"{label}: {result['audio']['duration']:.1f} s of drama in {wall:.1f} s end to end ({_load()})")
+                print(f"{label}: {result['audio']['duration']:.1f} s of drama in {wall:.1f} s end to end"
+                      f" ({_load()})")
             peaks = [_peak_mib(pid) for pid in srv.worker_pids()]
             print(f"worker peak resident memory (writer + speech loaded): {max(peaks, default=0):.0f} MiB")
 
