@@ -26,11 +26,13 @@ COPY_WORDS = 5  # a line sharing this many words in a row with the instruction c
 COPY_CHARACTERS = 6  # the same for Chinese and Japanese, counted in characters
 BEATS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     # words in the instruction, the genre as the brief names it, its beats
-    (("suspense", "thriller", "horror", "mystery", "creepy", "scary", "detective", "悬疑", "恐怖", "惊悚", "侦探", "推理"),
+    (("suspense", "thriller", "horror", "mystery", "creepy", "scary", "detective", "悬疑", "恐怖", "惊悚",
+      "侦探", "推理"),
      "suspense drama", ("setup (who is there and what is odd), turn (the danger or the clue shows itself), "
      "sting (a last line that chills)")),
     (("comedy", "comic", "funny", "sketch", "joke", "喜剧", "搞笑", "小品", "相声"),
-     "comedy sketch", "setup (a small problem), escalation (it gets sillier), punchline (a last line that lands)"),
+     "comedy sketch",
+     "setup (a small problem), escalation (it gets sillier), punchline (a last line that lands)"),
     (("romance", "romantic", "love", "warm", "heartwarming", "浪漫", "爱情", "温馨", "温暖"),
      "warm scene", ("meeting (who they are to each other), tension (what is left unsaid), "
      "warmth (a last line that resolves it)")),
@@ -43,7 +45,8 @@ BEATS: tuple[tuple[tuple[str, ...], str, str], ...] = (
      "sad drama", "setup (what is about to be lost), turn (it is said aloud), sting (a quiet last line)"),
 )
 DEFAULT_BEATS = ("drama", "setup (who and where), turn (something changes), sting (a last line that lands)")
-MONOLOGUE = re.compile(r"\b(monologue|soliloquy|one speaker|single speaker|narrat\w*)\b|独白|旁白|一个人", re.IGNORECASE)
+MONOLOGUE = re.compile(r"\b(monologue|soliloquy|one speaker|single speaker|narrat\w*)\b|独白|旁白|一个人",
+                       re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,8 @@ class Brief:
             parts.append(f"The scene: {self.scene}")
         parts += [
             f"Write it as a {self.genre} in three beats: {self.beats}.",
-            f"Length: {self.lines[0]} to {self.lines[1]} spoken lines, {who}; one or two short sentences a line.",
+            f"Length: {self.lines[0]} to {self.lines[1]} spoken lines, {who}; one or two short"
+            " sentences a line.",
             f"Language: {LANGUAGE_NOTES.get(self.language, 'every line in the language of the request.')}",
             (f"Sounds: the ambience of {self.setting or 'the place where it happens'}, and at least one spot "
             "sound where the story needs it."),
@@ -91,7 +95,8 @@ def _language(text: str) -> str:
 
 
 def _genre(lower: str) -> tuple[str, str]:
-    return next(((genre, beats) for words, genre, beats in BEATS if any(w in lower for w in words)), DEFAULT_BEATS)
+    return next(((genre, beats) for words, genre, beats in BEATS if any(w in lower for w in words)),
+                DEFAULT_BEATS)
 
 
 def make_brief(instruction: str, scene: str | None = None) -> Brief:

@@ -20,12 +20,14 @@ NEEDS_WRITER = ("no writer model is configured or loaded (SOUNDSTAGE_WRITER), so
 SETTING = re.compile(r"\b(?:in|at|on|inside|outside|near)\s+(?:a|an|the)\s+([^.,;!?\"“”]+)", re.IGNORECASE)
 SETTING_ZH = re.compile(r"(?:在|于)([^，。！？、]{2,20}?)(?:里|中|内)|(?:在|于)([^，。！？、]{2,20})")
 # what follows the place in a Chinese setting phrase: "在海边聊天的温馨短剧" -> 海边
-CLAUSE_ZH = re.compile(r"(?:的|聊天|说话|谈话|追查|寻找|见面|相遇|吵架|争吵|讨论|等待|工作|发现|听到|遇到).*$")
+CLAUSE_ZH = re.compile(r"(?:的|聊天|说话|谈话|追查|寻找|见面|相遇|吵架|争吵|讨论|等待|工作|发现|听到|"
+                       r"遇到).*$")
 CLAUSE = re.compile(r"\s+\b(where|with|who|that|and|while|during|as|when|about)\b.*$", re.IGNORECASE)
 QUOTED = re.compile(r"[\"“]([^\"”]{2,300})[\"”]|(?<![A-Za-z])'([^']{2,300})'(?![A-Za-z])|「([^」]{1,300})」")
 MOODS: tuple[tuple[tuple[str, ...], str, float], ...] = (
     # words in the instruction, music bed description, pacing (seconds between beats)
-    (("suspense", "thriller", "horror", "creepy", "mystery", "tense", "scary", "悬疑", "恐怖", "惊悚", "侦探", "推理"),
+    (("suspense", "thriller", "horror", "creepy", "mystery", "tense", "scary", "悬疑", "恐怖", "惊悚", "侦探",
+      "推理"),
      "tense suspense drone", 1.2),
     (("comedy", "funny", "playful", "light", "喜剧", "搞笑"), "light playful music", 0.6),
     (("romance", "romantic", "love", "warm", "浪漫", "爱情", "温馨", "温暖"), "warm romantic pads", 0.9),
@@ -36,7 +38,8 @@ MOODS: tuple[tuple[tuple[str, ...], str, float], ...] = (
 LENGTHS = (("short", 20.0), ("brief", 20.0), ("long", 60.0), ("短", 20.0), ("长", 60.0))
 DEFAULT_LENGTH = 30.0  # seconds
 MAX_LENGTH = 600.0
-EXPLICIT_LENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|s\b|minutes?|mins?|秒|分钟)", re.IGNORECASE)
+EXPLICIT_LENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*-?\s*(seconds?|secs?|s\b|minutes?|mins?|秒|分钟)",
+                             re.IGNORECASE)
 
 
 def instruction_setting(prompt: str) -> str:
@@ -88,5 +91,7 @@ def direct(prompt: str) -> Script:
     if not setting:
         notes.append("the instruction names no place (\"in a ...\"), so there is no ambience bed")
     used = {s.name for s in speakers[: min(2, len(quotes))]}
-    return Script(mode=Mode.INSTRUCTION, items=tuple(items), speakers=tuple(s for s in speakers if s.name in used),
-                  title=prompt.strip()[:80], setting=setting, notes=tuple(notes), length=instruction_length(prompt))
+    return Script(mode=Mode.INSTRUCTION, items=tuple(items),
+                  speakers=tuple(s for s in speakers if s.name in used),
+                  title=prompt.strip()[:80], setting=setting, notes=tuple(notes),
+                  length=instruction_length(prompt))

@@ -92,7 +92,8 @@ def script_schema(brief: Brief) -> dict[str, Any]:
     schema = _bounded(_strict(WrittenScript.model_json_schema()), TEXT_CHARS.get(brief.language, LINE_CHARS))
     least, most = brief.lines
     items = {**schema["properties"]["items"], "minItems": least + 1, "maxItems": most + EXTRA_ITEMS}
-    speakers = {**schema["properties"]["speakers"], "minItems": brief.speakers[0], "maxItems": brief.speakers[1]}
+    speakers = {**schema["properties"]["speakers"], "minItems": brief.speakers[0],
+                "maxItems": brief.speakers[1]}
     return {**schema, "properties": {**schema["properties"], "items": items, "speakers": speakers}}
 
 
@@ -242,7 +243,8 @@ class EmbeddedWriter:
             return cut
         raise AppFailed(f"the embedded writer's drafts were rejected: {'; '.join(found[:3])}")
 
-    def draft(self, brief: Brief, seed: int, log: Log | None = None, cancelled: CancelCheck | None = None) -> Generation:
+    def draft(self, brief: Brief, seed: int, log: Log | None = None,
+              cancelled: CancelCheck | None = None) -> Generation:
         """One answer to the brief, unchecked: JSON of the writer's schema (the grammar sees to that)."""
         log = log or _quiet
 
@@ -253,11 +255,11 @@ class EmbeddedWriter:
         budget = HEADER_TOKENS + TOKENS_PER_ITEM * (brief.lines[1] + EXTRA_ITEMS)
         with self._lock:
             model = self._load(log)
-            answer = model.chat(SYSTEM, brief.message(), _grammar(script_schema(brief)), seed, budget, TEMPERATURE,
-                                cancelled or _never, on_tokens)
+            answer = model.chat(SYSTEM, brief.message(), _grammar(script_schema(brief)), seed, budget,
+                                TEMPERATURE, cancelled or _never, on_tokens)
         self.last = answer
-        log(f"written: {answer.tokens} tokens in {answer.seconds:.1f} s ({answer.tokens_per_second:.1f} tokens/s,"
-            f" prompt {answer.prompt_tokens} tokens)", "INFO")
+        log(f"written: {answer.tokens} tokens in {answer.seconds:.1f} s ({answer.tokens_per_second:.1f}"
+            f" tokens/s, prompt {answer.prompt_tokens} tokens)", "INFO")
         return answer
 
     def judge(self) -> Judge | None:
@@ -285,7 +287,8 @@ def _before_loop(script: Script) -> Script:
             if key in seen:
                 kept = script.items[:n]
                 spoken = {i.speaker for i in kept if isinstance(i, Line)}
-                return replace(script, items=kept, speakers=tuple(s for s in script.speakers if s.name in spoken))
+                return replace(script, items=kept,
+                               speakers=tuple(s for s in script.speakers if s.name in spoken))
             seen.add(key)
     return script
 

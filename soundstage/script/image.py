@@ -49,7 +49,8 @@ def check_image(data: bytes, field: str, max_pixels: int = MAX_IMAGE_PIXELS) -> 
         raise InvalidInput(f"{field}: not an image (jpeg, png or webp) that can be read", field=field,
                            value=f"{len(data)} bytes") from e
     except (OSError, SyntaxError, ValueError) as e:
-        raise InvalidInput(f"{field}: not a readable image ({e})", field=field, value=f"{len(data)} bytes") from e
+        raise InvalidInput(f"{field}: not a readable image ({e})", field=field,
+                           value=f"{len(data)} bytes") from e
     if kind not in IMAGE_FORMATS:
         raise InvalidInput(f"{field}: {kind or 'unknown'} images are not accepted; use jpeg, png or webp",
                            field=field, value=kind)

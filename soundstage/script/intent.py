@@ -49,7 +49,8 @@ class Decision:
     confidence: float
 
     def describe(self) -> str:
-        """For the job log: ``instruction: opens with 'Write a short sketch of ...' ... (confidence 0.97)``."""
+        """For the job log:
+        ``instruction: opens with 'Write a short sketch of ...' ... (confidence 0.97)``."""
         return f"{self.mode.value}: {self.reason} (confidence {self.confidence:.2f})"
 
 
@@ -74,10 +75,11 @@ def _heuristic(prompt: str) -> Decision:
     traits = ", ".join(reading.traits)
     against = "; ".join(reading.against)
     if p >= 0.5:
-        reason = f"{reading.opener} and asks for {traits or 'something to be made, with nothing more to go on'}"
+        reason = (f"{reading.opener} and asks for"
+                  f" {traits or 'something to be made, with nothing more to go on'}")
         return Decision(Mode.INSTRUCTION, reason + (f" (despite {against})" if against else ""), round(p, 2))
-    reason = (f"{reading.opener}, but does not describe content to make{' (only ' + traits + ')' if traits else ''}"
-              f"{'; ' + against if against else ''}")
+    reason = (f"{reading.opener}, but does not describe content to"
+              f" make{' (only ' + traits + ')' if traits else ''}{'; ' + against if against else ''}")
     return Decision(Mode.TEXT, reason, round(1.0 - p, 2))
 
 

@@ -57,48 +57,54 @@ def _p(pattern: str, flags: int = CASELESS) -> re.Pattern[str]:
 
 
 EN_VERBS = ((_p(r"generate|compose|narrate|dramati[sz]e|synthesi[sz]e|script"), 1.25),
-            (_p(r"produce|write(\s+up)?|create|draft|record|craft|invent|perform|act\s+out|improvise|put\s+together|"
-                r"come\s+up\s+with|(dream|whip|make|cook)\s+up|design|render|voice|stage"), 1.0),
+            (_p(r"produce|write(\s+up)?|create|draft|record|craft|invent|perform|act\s+out|improvise|"
+                r"put\s+together|come\s+up\s+with|(dream|whip|make|cook)\s+up|design|render|voice|stage"),
+             1.0),
             (_p(r".*"), WEAK))  # make, tell, give, read, sing, do, imagine, hear, play, "I want" ...
 ENGLISH = Grammar(
-    opener=_p(r"^\W*(?:(?:hey|hi|hello|ok|okay|so|now|alright|right|well)\b\W*)*(?:please\s+|kindly\s+|just\s+)?"
-              r"(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+|kindly\s+|just\s+)?|"
-              r"(?:i(?:'d|\s+would)\s+(?:like|love)|i\s+want|i\s+need)\s+you\s+to\s+|let'?s\s+|let\s+(?:me|us)\s+|"
-              r"help\s+me\s+|go\s+ahead\s+and\s+|try\s+to\s+)?"
-              r"(?P<verb>generate|compose|produce|narrate|dramati[sz]e|synthesi[sz]e|script|write(?:\s+up)?|create|"
-              r"draft|record|craft|invent|perform|act\s+out|improvise|put\s+together|come\s+up\s+with|"
-              r"(?:dream|whip|make|cook)\s+up|design|render|voice|stage|make|tell|give|read|sing|do|imagine|hear|"
-              r"play|show|build|describe|get|have)"
-              r"|(?P<desire>i(?:'d|\s+would)\s+(?:like|love)|i\s+want|i\s+need|(?:can|could|may)\s+i\s+(?:get|have|hear)"
-              r"|give\s+(?:me|us)|let\s+(?:me|us)\s+hear|let'?s\s+(?:hear|have)))\b"),
+    opener=_p(r"^\W*(?:(?:hey|hi|hello|ok|okay|so|now|alright|right|well)\b\W*)*(?:please\s+|kindly\s+|"
+              r"just\s+)?(?:(?:(?:can|could|would|will)\s+you\s+(?:please\s+|kindly\s+|just\s+)?|"
+              r"(?:i(?:'d|\s+would)\s+(?:like|love)|i\s+want|i\s+need)\s+you\s+to\s+|let'?s\s+|let\s+(?:me|"
+              r"us)\s+|help\s+me\s+|go\s+ahead\s+and\s+|try\s+to\s+)?"
+              r"(?P<verb>generate|compose|produce|narrate|dramati[sz]e|synthesi[sz]e|script|write(?:\s+up)?|"
+              r"create|draft|record|craft|invent|perform|act\s+out|improvise|put\s+together|come\s+up\s+with|"
+              r"(?:dream|whip|make|cook)\s+up|design|render|voice|stage|make|tell|give|read|sing|do|imagine|"
+              r"hear|play|show|build|describe|get|have)"
+              r"|(?P<desire>i(?:'d|\s+would)\s+(?:like|love)|i\s+want|i\s+need|(?:can|could|"
+              r"may)\s+i\s+(?:get|have|hear)|give\s+(?:me|us)|let\s+(?:me|us)\s+hear|let'?s\s+(?:hear|"
+              r"have)))\b"),
     verbs=EN_VERBS,
     indirect=_p(r"(?:me|us)\s+(?=(?:a|an|some|something|the|this|one|two|three)\b)"),
     objects=((_p(r"(?:a|an|some|something|someone|another|several|a\s+few|one|two|three|four|five|six|seven|"
                  r"eight|nine|ten|\d+)\b"), 1.0),
              (_p(r"(?:the|this|that|these|those)\b"), 0.0)),
     blocked=_p(r"(?:my|your|his|her|its|our|their|it|them|him|me|us|you|yourself|yourselves|myself|ourselves|"
-               r"himself|herself|themselves|sure|certain|up|down|out|back|off|away|to|soon|again|more|less|now|"
-               r"everything|nothing|anything|way|room|i|we|he|she|they|if|whether|what|how|where|when|why)\b"),
+               r"himself|herself|themselves|sure|certain|up|down|out|back|off|away|to|soon|again|more|less|"
+               r"now|everything|nothing|anything|way|room|i|we|he|she|they|if|whether|what|how|where|when|"
+               r"why)\b"),
     signs=(
         Sign("participants", _p(r"\bbetween\b.+\band\b|\bamong\b|\b(?:featuring|starring|involving)\b|"
                                 r"\b(?:told|narrated|read|voiced|performed|hosted|sung)\s+by\b|"
                                 r"\bfrom\s+(?:a|an)\s+[\w\s'-]{1,30}?\bto\s+(?:a|an|the|his|her|their)\b|"
                                 r"\b(?:two|three|four|five|six|\d+)\s+(?:[\w-]+\s+){0,2}?"
-                                r"(?!(?:lines|sentences|verses|paragraphs|words|pages|seconds|minutes|hours|days|weeks|months|years|"
-                                r"times|dollars|euros|pounds|percent|miles|kilometres|kilometers|meters|metres)\b)[a-z]+s\b|"
-                                r"\b(?:a|an|two|three|some)\s+(?:[\w-]+\s+){1,3}?[a-z]{3,}ing\s+(?:about|over|with|"
-                                r"at|in|on|to|for|through|a|an|the|his|her|their|its)\b|\b(?:where|in\s+which)\b"), 1.0),
-        Sign("a topic", _p(r"\babout\b(?!\s+(?:one|two|three|half|a\s+minute|\d|us|me|it|him|her|them|you|yourself)\b)|\bon\s+the\s+(?:subject|topic|"
-                           r"theme)\s+of\b|\bconcerning\b|\bregarding\b|\bthemed\b"), 1.0),
-        Sign("a length", _p(r"\b(?:\d+|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty|fifty|sixty|ninety|"
-                            r"a\s+few|half\s+a)[\s-]+(?:second|sec|minute|min|hour|line|sentence|verse|paragraph|page|"
-                            r"word)s?\b|(?<!\bin\s)\b(?:under|less\s+than|about|around|at\s+most)\s+a\s+minute\b|"
-                            r"\ba\s+minute\s+long\b"), 1.0),
+                                r"(?!(?:lines|sentences|verses|paragraphs|words|pages|seconds|minutes|hours|"
+                                r"days|weeks|months|years|times|dollars|euros|pounds|percent|miles|"
+                                r"kilometres|kilometers|meters|metres)\b)[a-z]+s\b|\b(?:a|an|two|three|"
+                                r"some)\s+(?:[\w-]+\s+){1,3}?[a-z]{3,}ing\s+(?:about|over|with|at|in|on|to|"
+                                r"for|through|a|an|the|his|her|their|its)\b|\b(?:where|in\s+which)\b"), 1.0),
+        Sign("a topic", _p(r"\babout\b(?!\s+(?:one|two|three|half|a\s+minute|\d|us|me|it|him|her|them|you|"
+                           r"yourself)\b)|\bon\s+the\s+(?:subject|topic|theme)\s+of\b|\bconcerning\b|"
+                           r"\bregarding\b|\bthemed\b"), 1.0),
+        Sign("a length", _p(r"\b(?:\d+|one|two|three|four|five|six|ten|fifteen|twenty|thirty|forty|fifty|"
+                            r"sixty|ninety|a\s+few|half\s+a)[\s-]+(?:second|sec|minute|min|hour|line|"
+                            r"sentence|verse|paragraph|page|word)s?\b|(?<!\bin\s)\b(?:under|less\s+than|"
+                            r"about|around|at\s+most)\s+a\s+minute\b|\ba\s+minute\s+long\b"), 1.0),
         Sign("a size", _p(r"\b(?:short|brief|quick|long|lengthy|full-length|extended)\b"), 0.5),
-        Sign("a tone", _p(r"\b(?:tense|funny|spooky|scary|dramatic|heated|calm|eerie|romantic|sad|cheerful|upbeat|"
-                          r"suspenseful|hilarious|creepy|heartwarming|epic|mysterious|playful|melancholic|whimsical|"
-                          r"humorous|comic|satirical|fake|mock|silly|gentle|soothing|haunted|awkward|heroic|horror|thriller|"
-                          r"suspense|mystery|comedy|noir|sci-fi|fantasy|detective)\b"), 0.5),
+        Sign("a tone", _p(r"\b(?:tense|funny|spooky|scary|dramatic|heated|calm|eerie|romantic|sad|cheerful|"
+                          r"upbeat|suspenseful|hilarious|creepy|heartwarming|epic|mysterious|playful|"
+                          r"melancholic|whimsical|humorous|comic|satirical|fake|mock|silly|gentle|soothing|"
+                          r"haunted|awkward|heroic|horror|thriller|suspense|mystery|comedy|noir|sci-fi|"
+                          r"fantasy|detective)\b"), 0.5),
         Sign("something for the requester", _p(r"\bfor\s+my\b"), 0.5),
         Sign("a style or sound", _p(r"\bin\s+the\s+(?:style|voice|manner|tone)\s+of\b|\b[\w-]+[\s-]style\b|"
                                     r"\bas\s+(?:if|though)\b|\bvoices?\b|\bnarrator\b|\bsound\s+effects?\b|"
@@ -106,25 +112,26 @@ ENGLISH = Grammar(
         Sign("a setting", _p(r"\b(?:set|takes?\s+place|happening)\s+(?:in|on|at|inside|aboard)\b|"
                              r"\b(?:in|at|on|inside|aboard|near)\s+(?:a|an)\s+\w+"), 0.5),
         Sign("a known form", _p(r"\b(?:drama|radio\s+play|play|scene|podcast|story|stories|tale|dialogue|"
-                                r"conversation|audio|soundscape|sound\s+effects?|ad|advert|commercial|skit|episode|"
-                                r"trailer|narration|documentary|interview|announcement|jingle|poem|song|lullaby|"
-                                r"monologue|bulletin|report|speech)\b"), 1.0),
+                                r"conversation|audio|soundscape|sound\s+effects?|ad|advert|commercial|skit|"
+                                r"episode|trailer|narration|documentary|interview|announcement|jingle|poem|"
+                                r"song|lullaby|monologue|bulletin|report|speech)\b"), 1.0),
         Sign("a character", _p(r"\bwho(?:se)?\b"), 0.5),
         Sign("reported speech", _p(r"[,\"”]\s*(?:she|he|they|i|we|you|my\s+\w+|the\s+\w+|\w+)\s+"
                                    r"(?:always\s+|once\s+|used\s+to\s+)?(?:said|says|say|told|asked|replied|"
-                                   r"whispered|shouted|cried)\b|[,\"”]\s*(?:said|says|asked|replied|whispered|shouted|"
-                                   r"cried)\s+\w+"), -2.0),
-        Sign("a routine", _p(r"\b(?:every|each)\s+(?:\w+\s+)?(?:day|night|morning|evening|week|month|year|time|"
-                             r"hour|minute)s?\b"), -1.0),
-        Sign("a remark after a comma", _p(r",\s*(?:i'm|i\s+am|that's|it's|he's|she's|we're|they're|you're|i'll|"
-                                          r"we'll|there's|that\s+is|it\s+is)\b"), -1.0),
-        Sign("a time or condition clause", _p(r"\b(?:when|before|after|if|until|once)\s+(?:you|we|i|he|she|they)\b"),
-             -0.5),
-        Sign("a purpose clause", _p(r"^(?:a|an|some)\s+[\w-]+\s+to\s+(?!(?:a|an|the|my|your|his|her|their|our|its|me|"
-                                    r"us|him|them)\b)[a-z]+\b"), -0.5),
+                                   r"whispered|shouted|cried)\b|[,\"”]\s*(?:said|says|asked|replied|"
+                                   r"whispered|shouted|cried)\s+\w+"), -2.0),
+        Sign("a routine", _p(r"\b(?:every|each)\s+(?:\w+\s+)?(?:day|night|morning|evening|week|month|year|"
+                             r"time|hour|minute)s?\b"), -1.0),
+        Sign("a remark after a comma", _p(r",\s*(?:i'm|i\s+am|that's|it's|he's|she's|we're|they're|you're|"
+                                          r"i'll|we'll|there's|that\s+is|it\s+is)\b"), -1.0),
+        Sign("a time or condition clause", _p(r"\b(?:when|before|after|if|until|once)\s+(?:you|we|i|he|she|"
+                                              r"they)\b"), -0.5),
+        Sign("a purpose clause", _p(r"^(?:a|an|some)\s+[\w-]+\s+to\s+(?!(?:a|an|the|my|your|his|her|their|"
+                                    r"our|its|me|us|him|them)\b)[a-z]+\b"), -0.5),
         Sign("a how-to clause", _p(r"\bby\s+[a-z]+ing\b"), -1.0),
-        Sign("a second command", _p(r"\b(?:and|or|then)\s+(?!(?:a|an|the|his|her|their|its|two|three|some|my|your|"
-                                    r"our)\b)[a-z]+\s+(?:the|a|an|your|my|our|us|me|him|her|them|it|other|out|up|off)\b"),
+        Sign("a second command", _p(r"\b(?:and|or|then)\s+(?!(?:a|an|the|his|her|their|its|two|three|some|my|"
+                                    r"your|our)\b)[a-z]+\s+(?:the|a|an|your|my|our|us|me|him|her|them|it|"
+                                    r"other|out|up|off)\b"),
              -1.0),
         Sign("words to a listener ('you')", _p(r"\b(?:you|your)\b"), -0.5),
     ),
@@ -134,12 +141,12 @@ SPANISH = Grammar(
     opener=_p(r"^\W*(?:(?:oye|hola|bueno|vale)\W+)*(?:por\s+favor,?\s+)?"
               r"(?:(?:me\s+|nos\s+)?(?:puedes|podrías|podrias|podéis|quieres)\s+|"
               r"(?:quiero|quisiera|necesito|me\s+gustar[ií]a)\s+que\s+(?:me\s+|nos\s+)?)?"
-              r"(?P<verb>gen[eé]ra(?:me|nos)?|generar(?:me|nos)?|generes|comp[oó]n(?:me)?|componer(?:me)?|compongas|"
-              r"prod[uú]ce(?:me)?|producir(?:me)?|produzcas|narra(?:r|me)?|narres|escr[ií]be(?:me|nos)?|"
-              r"escribir(?:me|nos)?|escribas|cr[eé]a(?:me|nos)?|crear(?:me|nos)?|crees|redacta(?:r)?|inventa(?:r)?|"
-              r"graba(?:r)?|interpreta(?:r)?|improvisa(?:r)?|haz(?:me|nos)?|hacer(?:me|nos)?|hagas|cu[eé]nta(?:me|nos)?|"
-              r"contar(?:me|nos)?|cuentes|dame|danos|dar(?:me)?|imagina(?:r)?|quiero|quisiera|necesito|"
-              r"me\s+gustar[ií]a|pon(?:me)?|l[eé]e(?:me)?)\b"),
+              r"(?P<verb>gen[eé]ra(?:me|nos)?|generar(?:me|nos)?|generes|comp[oó]n(?:me)?|componer(?:me)?|"
+              r"compongas|prod[uú]ce(?:me)?|producir(?:me)?|produzcas|narra(?:r|me)?|narres|escr[ií]be(?:me|"
+              r"nos)?|escribir(?:me|nos)?|escribas|cr[eé]a(?:me|nos)?|crear(?:me|nos)?|crees|redacta(?:r)?|"
+              r"inventa(?:r)?|graba(?:r)?|interpreta(?:r)?|improvisa(?:r)?|haz(?:me|nos)?|hacer(?:me|nos)?|"
+              r"hagas|cu[eé]nta(?:me|nos)?|contar(?:me|nos)?|cuentes|dame|danos|dar(?:me)?|imagina(?:r)?|"
+              r"quiero|quisiera|necesito|me\s+gustar[ií]a|pon(?:me)?|l[eé]e(?:me)?)\b"),
     verbs=((_p(r"gen.*|comp.*|prod.*|narr.*"), 1.5),
            (_p(r"escr.*|cr.*|redact.*|invent.*|grab.*|interpret.*|improvis.*"), 1.0),
            (_p(r".*"), WEAK)),
@@ -148,8 +155,9 @@ SPANISH = Grammar(
     blocked=_p(r"(?:mi|mis|tu|tus|su|sus|nuestro|nuestra|pronto|ya|m[aá]s|menos|que|te|se|lo|le|les|nos|a|ir|"
                r"venir|estar|ser)\b"),
     signs=(
-        Sign("participants", _p(r"\bentre\b|\b(?:dos|tres|cuatro|cinco|\d+)\s+\w+s\b|\b(?:contad|narrad)[oa]s?\s+"
-                                r"por\b|\bprotagonizad[oa]\b|\bdonde\b|\ben\s+(?:la|el)\s+que\b"), 1.0),
+        Sign("participants", _p(r"\bentre\b|\b(?:dos|tres|cuatro|cinco|\d+)\s+\w+s\b|\b(?:contad|"
+                                r"narrad)[oa]s?\s+por\b|\bprotagonizad[oa]\b|\bdonde\b|\ben\s+(?:la|"
+                                r"el)\s+que\b"), 1.0),
         Sign("a topic", _p(r"\bsobre\b|\bacerca\s+de\b|\bde\s+tema\b|\bcon\s+el\s+tema\b"), 1.0),
         Sign("a length", _p(r"\b(?:\d+|dos|tres|cinco|diez|quince|veinte|treinta|cuarenta|sesenta|noventa)\s+"
                             r"(?:segundos?|minutos?|l[ií]neas?|frases?)\b"), 1.0),
@@ -159,8 +167,9 @@ SPANISH = Grammar(
         Sign("a style or sound", _p(r"\bestilo\b|\bvoces\b|\bnarrador\b|\befectos\s+de\s+sonido\b|"
                                     r"\bm[uú]sica\s+de\s+fondo\b"), 1.0),
         Sign("a setting", _p(r"\b(?:en|dentro\s+de)\s+(?:un|una)\s+\w+"), 0.5),
-        Sign("a known form", _p(r"\b(?:historia|cuento|di[aá]logo|anuncio|podcast|drama|obra|escena|poema|canci[oó]n|"
-                                r"noticia|entrevista|conversaci[oó]n|relato|gui[oó]n|mon[oó]logo)\b"), 1.0),
+        Sign("a known form", _p(r"\b(?:historia|cuento|di[aá]logo|anuncio|podcast|drama|obra|escena|poema|"
+                                r"canci[oó]n|noticia|entrevista|conversaci[oó]n|relato|gui[oó]n|"
+                                r"mon[oó]logo)\b"), 1.0),
         Sign("reported speech", _p(r"\b(?:dijo|dice|dec[ií]a|pregunt[oó]|respondi[oó]|grit[oó])\b"), -2.0),
         Sign("a time or condition clause", _p(r"\b(?:antes\s+de|despu[eé]s\s+de|cuando|si)\b"), -0.5),
         Sign("a remark after a comma", _p(r",\s*(?:ya|yo|estoy|voy|es|era|eso\s+es)\b"), -1.0),
@@ -169,30 +178,32 @@ SPANISH = Grammar(
 
 CHINESE = Grammar(
     opener=_p(r"^\W*(?:(?:嘿|喂|好的?|那么?|现在)[，,、！!\s]*)*"
-              r"(?:请|麻烦你?|劳驾|你|能不能|能否|可不可以|可以|能|帮我|帮忙|给我|给咱们?|为我|替我|我想要?|我要|我需要|"
-              r"我希望你|咱们|我们|再)*"
-              r"(?P<verb>生成|创作|编写|撰写|制作|录制|朗诵|演绎|配音|写|编|构思|设计|录|演|讲述|播|做|来|讲讲?|说说?|整|"
-              r"念|听|给我|给咱们?|我要|我想要|我需要)"),
+              r"(?:请|麻烦你?|劳驾|你|能不能|能否|可不可以|可以|能|帮我|帮忙|给我|给咱们?|为我|替我|我想要?|"
+              r"我要|我需要|我希望你|咱们|我们|再)*"
+              r"(?P<verb>生成|创作|编写|撰写|制作|录制|朗诵|演绎|配音|写|编|构思|设计|录|演|讲述|播|做|来|"
+              r"讲讲?|说说?|整|念|听|给我|给咱们?|我要|我想要|我需要)"),
     verbs=((_p(r"生成|创作|编写|撰写|制作|录制|朗诵|演绎|配音"), 1.5),
            (_p(r"写|编|构思|设计|录|演|讲述|播"), 1.0),
            (_p(r".*"), WEAK)),
     indirect=_p(r"(?:一下|给我|给大家|给咱们?)"),
-    objects=((_p(r"(?:一|两|三|几|半|\d+)?(?:段|首|篇|部|则|出|幕|集|场|期|曲|支)"), 1.5),  # measure words of works
+    # measure words of works
+    objects=((_p(r"(?:一|两|三|几|半|\d+)?(?:段|首|篇|部|则|出|幕|集|场|期|曲|支)"), 1.5),
              (_p(r"(?:一|两|三|几|\d+)?(?:个|条|句|组|些|点)"), 1.0),
              (_p(r"(?:一|两|三|几|\d+)(?:杯|碗|张|把|件|本|辆|双|瓶|块|只|口|次)"), 0.25)),
     blocked=_p(r"(?:你|他|她|它|我(?!们)|是|吧|呀|啊|过|着|完|好|得|的)"),
     signs=(
         Sign("participants", _p(r"之间|[两二三四五六七八九几]\s*(?:个|位|名)|[两二三四五六七八九几]人|彼此|"
-                                r"[和与跟].{1,10}?(?:的|之间|的对话|的对白|吵架|争吵|聊天|对话|讨价还价|交锋)|"
-                                r"由.{1,10}?(?:讲述|朗读|演绎)"), 1.0),
+                                r"[和与跟].{1,10}?(?:的|之间|的对话|的对白|吵架|争吵|聊天|对话|讨价还价|"
+                                r"交锋)|由.{1,10}?(?:讲述|朗读|演绎)"), 1.0),
         Sign("a topic", _p(r"关于|有关|主题|为题|围绕|讲的是|讲讲"), 1.0),
-        Sign("a length", _p(r"\d+\s*(?:秒|分钟|句|行)|[一二三四五六七八九十两半几百]+(?:秒|分钟|句话|行)|左右"), 1.0),
+        Sign("a length", _p(r"\d+\s*(?:秒|分钟|句|行)|[一二三四五六七八九十两半几百]+(?:秒|分钟|句话|"
+                            r"行)|左右"), 1.0),
         Sign("a size", _p(r"短|长篇|小段"), 0.5),
         Sign("a tone", _p(r"悬疑|搞笑|紧张|温馨|恐怖|浪漫|悲伤|幽默|欢快|感人|诙谐|激烈|轻松|睡前"), 0.5),
         Sign("a style or sound", _p(r"风格|口吻|腔调|配乐|音效|背景音乐|旁白|环境音|声音|配音"), 1.0),
         Sign("a setting", _p(r"在.{1,15}?(?:里|中|上|内|旁|下)|[里中]的"), 0.5),
-        Sign("a known form", _p(r"广播|剧|对话|对白|播客|故事|场景|广告|相声|诗|歌|笑话|段子|新闻|访谈|独白|开场|节目|童话|播报|致辞|主持词|"
-                                r"解说|脱口秀|演讲"), 1.0),
+        Sign("a known form", _p(r"广播|剧|对话|对白|播客|故事|场景|广告|相声|诗|歌|笑话|段子|新闻|访谈|独白|"
+                                r"开场|节目|童话|播报|致辞|主持词|解说|脱口秀|演讲"), 1.0),
         Sign("reported speech", _p(r"(?:他|她|我|你|妈妈|爸爸)(?:说|问|喊)|”"), -2.0),
         Sign("a completed action", _p(r"^.{0,2}了"), -1.0),
         Sign("a comparison", _p(r"比.{1,12}?(?:更|还)"), -1.0),
@@ -200,25 +211,27 @@ CHINESE = Grammar(
 )
 
 JAPANESE = Grammar(
-    opener=_p(r"(?P<verb>生成して|作成して|創作して|制作して|書いて|作って|演じて|語って|録音して|聞かせて|話して|読んで|"
-              r"考えて|用意して|ください|下さい|ちょうだい|お願いします|お願い|欲しい|ほしい)"
-              r"(?:ください|下さい|くれ(?:ませんか|ない|る)?|ちょうだい|もらえ(?:ますか|ない)|ね|よ|ほしい|欲しい)?"
-              r"[\s。！!？?]*$"),
+    opener=_p(r"(?P<verb>生成して|作成して|創作して|制作して|書いて|作って|演じて|語って|録音して|聞かせて|"
+              r"話して|読んで|考えて|用意して|ください|下さい|ちょうだい|お願いします|お願い|欲しい|ほしい)"
+              r"(?:ください|下さい|くれ(?:ませんか|ない|る)?|ちょうだい|もらえ(?:ますか|ない)|ね|よ|ほしい|"
+              r"欲しい)?[\s。！!？?]*$"),
     verbs=((_p(r"生成して|作成して|創作して|制作して"), 1.5),
            (_p(r"書いて|作って|演じて|語って|録音して"), 1.0),
            (_p(r".*"), WEAK)),
     objects=((_p(r".*[をが]$"), 0.5),),
     signs=(
-        Sign("participants", _p(r"二人|三人|[二三四五]人の|同士|の間|と.{1,12}?の.{0,6}?(?:会話|対話|やりとり|やり取り|口論|けんか|喧嘩)"),
+        Sign("participants", _p(r"二人|三人|[二三四五]人の|同士|の間|と.{1,12}?の.{0,6}?(?:会話|対話|"
+                                r"やりとり|やり取り|口論|けんか|喧嘩)"),
              1.0),
         Sign("a topic", _p(r"について|に関する|をテーマ|がテーマ"), 1.0),
         Sign("a length", _p(r"\d+\s*(?:秒|分)|[一二三四五六七八九十]+(?:秒|分)"), 1.0),
         Sign("a size", _p(r"短い|長い|短め|ショート"), 0.5),
-        Sign("a tone", _p(r"緊張した|面白い|おもしろい|怖い|楽しい|悲しい|不気味な|ユーモラスな|コミカルな"), 0.5),
+        Sign("a tone", _p(r"緊張した|面白い|おもしろい|怖い|楽しい|悲しい|不気味な|ユーモラスな|コミカルな"),
+             0.5),
         Sign("a style or sound", _p(r"風の|スタイル|ナレーション|効果音|BGM|声で"), 1.0),
         Sign("a setting", _p(r"を舞台に|での"), 0.5),
-        Sign("a known form", _p(r"物語|ストーリー|ドラマ|会話|対話|広告|ポッドキャスト|詩|歌|シーン|場面|ニュース|インタビュー|独白|ラジオ|"
-                                r"スピーチ|アナウンス|話を$"),
+        Sign("a known form", _p(r"物語|ストーリー|ドラマ|会話|対話|広告|ポッドキャスト|詩|歌|シーン|場面|"
+                                r"ニュース|インタビュー|独白|ラジオ|スピーチ|アナウンス|話を$"),
              1.0),
         Sign("reported speech", _p(r"と.{0,6}言った|と言って"), -2.0),
     ),

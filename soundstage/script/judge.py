@@ -24,10 +24,10 @@ TIMEOUT_SECONDS = 30.0  # a one-line verdict; the script itself gets the writer'
 JUDGE_CONFIDENCE = 0.85  # a model's verdict is trusted over an unsure heuristic, not treated as certain
 SYSTEM = (
     "You sort prompts sent to a text-to-speech and audio-production service. A prompt is an instruction when "
-    "it asks the service to make content that it does not itself contain (a scene, a dialogue, a story, an ad, "
-    "a sketch, a soundscape, in any language and any phrasing). It is text when it is the words to be read "
-    "aloud as written, even if it starts with a verb ('Make sure you lock the door.', 'Write to me soon, she "
-    "said.'). Reply with JSON only: instruction true or false, and a reason of a few words."
+    "it asks the service to make content that it does not itself contain (a scene, a dialogue, a story, an"
+    " ad, a sketch, a soundscape, in any language and any phrasing). It is text when it is the words to be"
+    " read aloud as written, even if it starts with a verb ('Make sure you lock the door.', 'Write to me"
+    " soon, she said.'). Reply with JSON only: instruction true or false, and a reason of a few words."
 )
 
 
@@ -54,7 +54,8 @@ class WriterJudge:
         headers = {"Authorization": f"Bearer {self.config.key}"} if self.config.key else {}
         client = self.client or httpx.Client(timeout=TIMEOUT_SECONDS, trust_env=False)
         try:
-            response = client.post(f"{self.config.url.rstrip('/')}/chat/completions", json=body, headers=headers)
+            response = client.post(f"{self.config.url.rstrip('/')}/chat/completions", json=body,
+                                   headers=headers)
             response.raise_for_status()
             verdict = Verdict.model_validate(json.loads(response.json()["choices"][0]["message"]["content"]))
         except (httpx.HTTPError, KeyError, IndexError, TypeError, json.JSONDecodeError, ValidationError) as e:

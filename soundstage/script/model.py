@@ -57,7 +57,8 @@ class Speaker:
     name: str
     voice: str | None = None  # set explicitly in the script ("NAME (voice: kian_en_zh):")
     gender: str | None = None  # a hint for choosing a voice: "female" | "male"
-    age: str | None = None  # a writer's hint: "child" | "young" | "adult" | "old" (casting does not use it yet)
+    # a writer's hint: "child" | "young" | "adult" | "old" (casting does not use it yet)
+    age: str | None = None
 
 
 @dataclass(frozen=True)

@@ -42,13 +42,19 @@ CUE_KINDS = {"sfx": CueKind.SFX, "sound": CueKind.SFX, "fx": CueKind.SFX, "ambie
              "ambient": CueKind.AMBIENCE, "bg": CueKind.AMBIENCE, "background": CueKind.AMBIENCE,
              "music": CueKind.MUSIC}
 GENDER_WORDS = {
-    "female": ("she", "woman", "girl", "mrs", "ms", "miss", "mother", "mom", "grandma", "queen", "lady", "aunt",
-               "sister", "daughter", "wife", "女", "妈", "姐", "妹", "婆"),
-    "male": ("he", "man", "boy", "mr", "father", "dad", "grandpa", "king", "uncle", "brother", "son", "husband",
-             "sir", "guy", "男", "爸", "哥", "弟", "爷", "公"),
+    "female": ("she", "woman", "girl", "mrs", "ms", "miss", "mother", "mom", "grandma", "queen", "lady",
+               "aunt", "sister", "daughter", "wife", "女", "妈", "姐", "妹", "婆"),
+    "male": ("he", "man", "boy", "mr", "father", "dad", "grandpa", "king", "uncle", "brother", "son",
+             "husband", "sir", "guy", "男", "爸", "哥", "弟", "爷", "公"),
 }
-FEMALE_NAMES = frozenset(["alice", "anna", "emma", "mia", "sophia", "olivia", "ava", "isabella", "lily", "grace", "chloe", "zoe", "lucy", "sarah", "emily", "hannah", "jane", "mary", "kate", "rose", "amy", "ella", "nora", "maya", "luna", "iris", "julia", "laura", "nina", "sofia"])
-MALE_NAMES = frozenset(["bob", "tom", "jack", "john", "james", "mike", "michael", "david", "daniel", "sam", "peter", "paul", "mark", "leo", "max", "ben", "lucas", "noah", "liam", "oliver", "ethan", "adam", "alex", "ryan", "kevin", "eric", "frank", "george", "harry", "henry"])
+FEMALE_NAMES = frozenset(["alice", "anna", "emma", "mia", "sophia", "olivia", "ava", "isabella", "lily",
+                          "grace", "chloe", "zoe", "lucy", "sarah", "emily", "hannah", "jane", "mary", "kate",
+                          "rose", "amy", "ella", "nora", "maya", "luna", "iris", "julia", "laura", "nina",
+                          "sofia"])
+MALE_NAMES = frozenset(["bob", "tom", "jack", "john", "james", "mike", "michael", "david", "daniel", "sam",
+                        "peter", "paul", "mark", "leo", "max", "ben", "lucas", "noah", "liam", "oliver",
+                        "ethan", "adam", "alex", "ryan", "kevin", "eric", "frank", "george", "harry",
+                        "henry"])
 
 
 def _gender(name: str) -> str | None:
@@ -66,7 +72,8 @@ def _gender(name: str) -> str | None:
 
 def looks_like_script(prompt: str) -> bool:
     """Two or more speaker lines, Dia tags, or cue/pause tags."""
-    if DIA_TAG.search(prompt) or re.search(r"\[(sfx|sound|fx|ambience|ambient|music|pause)\b|<#\d", prompt, re.IGNORECASE):
+    if DIA_TAG.search(prompt) or re.search(r"\[(sfx|sound|fx|ambience|ambient|music|pause)\b|<#\d", prompt,
+                                           re.IGNORECASE):
         return True
     return sum(1 for raw in prompt.splitlines() if SPEAKER_LINE.match(raw)) >= 2
 
@@ -116,7 +123,8 @@ class _Builder:
 
     def cue(self, kind: str, description: str) -> None:
         desc = description.strip()
-        self.items.append(Cue(kind=CUE_KINDS[kind.lower()], description=desc, reference=audio_reference(desc)))
+        self.items.append(Cue(kind=CUE_KINDS[kind.lower()], description=desc,
+                              reference=audio_reference(desc)))
 
 
 def _line(builder: _Builder, raw: str, last_speaker: str) -> str:

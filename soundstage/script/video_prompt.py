@@ -29,36 +29,44 @@ QUOTE = re.compile(
     r"|(?<![\w])'(?P<e>(?:[^']|'(?=\w))+?)'(?!\w)"
 )
 VERBS = (r"says|said|say|asks|asked|replies|replied|answers|answered|whispers|whispered|shouts|shouted|yells|"
-         r"yelled|calls|called|mutters|muttered|murmurs|exclaims|tells|adds|continues|responds|announces|speaks|"
-         r"sings|cries|snaps|laughs|sighs|declares|states")
-LABEL = re.compile(r"(?:dialogue|dialog|line|lines|speech|voice ?over|vo|台词|对白|旁白)\s*[:：]\s*$", re.IGNORECASE)
+         r"yelled|calls|called|mutters|muttered|murmurs|exclaims|tells|adds|continues|responds|announces|"
+         r"speaks|sings|cries|snaps|laughs|sighs|declares|states")
+LABEL = re.compile(r"(?:dialogue|dialog|line|lines|speech|voice ?over|vo|台词|对白|旁白)\s*[:：]\s*$",
+                   re.IGNORECASE)
 BEFORE = re.compile(
     rf"(?P<who>(?:\b(?:a|an|the|his|her|their|one)\s+)?(?:[\w'-]+\s+){{0,2}}?[\w'-]+)\s+(?:\w+ly\s+)?"
     rf"(?:{VERBS})(?:\s+\w+ly)?(?:\s+(?:to|at)\s+[\w\s]{{1,30}}?)?\s*[,:]?\s*$", re.IGNORECASE)
 AFTER = re.compile(
-    rf"^\s*[,，]?\s*(?P<who>(?:(?:a|an|the|his|her|their)\s+)?(?:[\w'-]+\s+){{0,2}}?[\w'-]+?)\s+(?:{VERBS})\b",
+    r"^\s*[,，]?\s*(?P<who>(?:(?:a|an|the|his|her|their)\s+)?(?:[\w'-]+\s+){0,2}?[\w'-]+?)"
+    rf"\s+(?:{VERBS})\b",
     re.IGNORECASE)
 AFTER_INVERTED = re.compile(rf"^\s*[,，]?\s*(?:{VERBS})\s+(?P<who>(?:the|a|an)\s+[\w'-]+(?:\s+[\w'-]+)?)",
                             re.IGNORECASE)
-ZH_BEFORE = re.compile(r"(?P<who>[\u4e00-\u9fff]{1,6}?)(?:低声|大声|轻声|笑着|小声)?(?:说|问|喊|答|道|叫|回答)(?:道)?\s*[:：,，]?\s*$")
+ZH_BEFORE = re.compile(r"(?P<who>[\u4e00-\u9fff]{1,6}?)(?:低声|大声|轻声|笑着|小声)?(?:说|问|喊|答|道|叫|"
+                       r"回答)(?:道)?\s*[:：,，]?\s*$")
 KO_BEFORE = re.compile(r"(?P<who>[\uac00-\ud7a3]{1,6}?)(?:이|가|은|는)?\s*(?:조용히\s*|크게\s*)?"
                        r"(?:말한다|말했다|묻는다|물었다|외친다|속삭인다|대답한다)\s*[:：,]?\s*$")
 FEMALE = re.compile(r"\b(woman|women|girl|lady|mother|mom|grandmother|grandma|wife|she|her|actress|waitress|"
-                    r"queen|princess|daughter|sister|aunt|nun)\b|[女她妈奶姐妹姑娘]|여자|그녀|할머니|엄마|소녀", re.IGNORECASE)
+                    r"queen|princess|daughter|sister|aunt|nun)\b|[女她妈奶姐妹姑娘]|여자|그녀|할머니|"
+                    r"엄마|소녀", re.IGNORECASE)
 MALE = re.compile(r"\b(man|men|boy|guy|father|dad|grandfather|grandpa|husband|he|his|him|king|prince|son|"
-                  r"brother|uncle|monk|gentleman|waiter|actor)\b|[男他爸爷哥弟叔]|남자|할아버지|아빠|소년", re.IGNORECASE)
+                  r"brother|uncle|monk|gentleman|waiter|actor)\b|[男他爸爷哥弟叔]|남자|할아버지|아빠|소년",
+                  re.IGNORECASE)
 PERSON = re.compile(
     r"\b(?:a|an|the)\s+(?P<np>(?:(?:young|old|elderly|little|tired|small|tall|weary|middle-aged|nervous|"
     r"smiling|bearded|gray-haired|grey-haired)\s+){0,2}(?:woman|man|girl|boy|child|kid|chef|cook|waiter|"
     r"waitress|detective|officer|soldier|teacher|doctor|nurse|student|clerk|driver|farmer|lady|gentleman|"
-    r"astronaut|pilot|singer|host|reporter|narrator|customer|shopkeeper|grandmother|grandfather|mother|father|"
-    r"monk|king|queen|robot|stranger|traveler|traveller|fisherman|worker|barista|bartender|guard))\b",
+    r"astronaut|pilot|singer|host|reporter|narrator|customer|shopkeeper|grandmother|grandfather|mother|"
+    r"father|monk|king|queen|robot|stranger|traveler|traveller|fisherman|worker|barista|bartender|guard))\b",
     re.IGNORECASE)
-ZH_PERSON = re.compile(r"(老人|老奶奶|老爷爷|女孩|男孩|女人|男人|厨师|孩子|小孩|老板|店员|警察|医生|老师|学生|司机|妈妈|爸爸)")
+ZH_PERSON = re.compile(r"(老人|老奶奶|老爷爷|女孩|男孩|女人|男人|厨师|孩子|小孩|老板|店员|警察|医生|老师|"
+                       r"学生|司机|妈妈|爸爸)")
 PRONOUNS = frozenset({"she", "he", "they", "her", "him", "它", "她", "他", "그녀", "그"})
-MUSIC = re.compile(r"\b(music|song|score|soundtrack|melody|piano|guitar|orchestra[l]?|jazz|beat)\b|配乐|音乐|歌",
+MUSIC = re.compile(r"\b(music|song|score|soundtrack|melody|piano|guitar|orchestra[l]?|jazz|beat)\b"
+                   r"|配乐|音乐|歌",
                    re.IGNORECASE)
-NO_MUSIC = re.compile(r"\b(no|without)\s+(?:background\s+)?(music|soundtrack|score)\b|无音乐|不要音乐|没有音乐",
+NO_MUSIC = re.compile(r"\b(no|without)\s+(?:background\s+)?(music|soundtrack|score)\b"
+                      r"|无音乐|不要音乐|没有音乐",
                       re.IGNORECASE)
 SENTENCE_END = re.compile(r"[.!?。！？]\s*")
 
@@ -76,7 +84,8 @@ def _quote_text(m: re.Match[str]) -> str:
 
 def _clean_name(raw: str) -> str:
     words = [w for w in re.split(r"\s+", raw.strip(" ,，:：")) if w]
-    while words and words[0].lower() in {"a", "an", "the", "his", "her", "their", "one", "and", "then", "while"}:
+    while words and words[0].lower() in {"a", "an", "the", "his", "her", "their", "one", "and", "then",
+                                         "while"}:
         words = words[1:]
     name = " ".join(words[-3:])
     return name[:1].upper() + name[1:] if name else MAIN_SUBJECT

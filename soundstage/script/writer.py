@@ -27,8 +27,10 @@ TEMPERATURE = 0.7
 # One short script in the schema's own compact form: small models follow an example far better than a
 # description (measured with the embedded 1.5B model: without it, three lines and no sounds).
 EXAMPLE = json.dumps({
-    "title": "Shortcut", "setting": "forest at dusk", "ambience": "wind in the trees", "music": "light playful music",
-    "speakers": [{"name": "Ben", "gender": "male", "age": "adult"}, {"name": "Lucy", "gender": "female", "age": "adult"}],
+    "title": "Shortcut", "setting": "forest at dusk", "ambience": "wind in the trees",
+    "music": "light playful music",
+    "speakers": [{"name": "Ben", "gender": "male", "age": "adult"},
+                 {"name": "Lucy", "gender": "female", "age": "adult"}],
     "items": [
         {"type": "line", "speaker": "Ben", "text": "Trust me, this is a shortcut.", "direction": "confident"},
         {"type": "cue", "kind": "sfx", "description": "twig snapping"},
@@ -36,13 +38,14 @@ EXAMPLE = json.dumps({
         {"type": "line", "speaker": "Ben", "text": "And I was right an hour ago, too."},
         {"type": "pause", "seconds": 1},
         {"type": "line", "speaker": "Lucy", "text": "Ben. That is our car.", "direction": "flat"},
-        {"type": "line", "speaker": "Ben", "text": "See? A shortcut back to the start.", "direction": "proud"},
+        {"type": "line", "speaker": "Ben", "text": "See? A shortcut back to the start.",
+         "direction": "proud"},
     ]}, ensure_ascii=False, separators=(",", ":"))
 SYSTEM = (
     "You write short radio dramas and design their sound. Answer with one JSON object: a title, the setting, "
-    "the ambience (what the place sounds like), the music mood, the speakers (name, gender, age), and the items "
-    "in order: spoken lines (speaker, text, direction such as \"whispering\" or \"nervous\"), spot sounds (cue "
-    "kind \"sfx\", e.g. \"door chime\", \"footsteps\") and short pauses (0.5 to 2 seconds).\n"
+    "the ambience (what the place sounds like), the music mood, the speakers (name, gender, age), and the"
+    " items in order: spoken lines (speaker, text, direction such as \"whispering\" or \"nervous\"), spot"
+    " sounds (cue kind \"sfx\", e.g. \"door chime\", \"footsteps\") and short pauses (0.5 to 2 seconds).\n"
     "Rules: every speaker speaks; lines are natural dialogue, never stage directions or narration; no line "
     "repeats another; never restate the request; write the lines in the language the request asks for.\n"
     f"Example, for \"a comic sketch about two friends lost in a forest at dusk\":\n{EXAMPLE}"
@@ -130,7 +133,8 @@ def parse_written(content: str) -> WrittenScript:
 
 def write_script(instruction: str, config: WriterConfig, client: httpx.Client | None = None,
                  seed: int | None = None) -> Script:
-    """``instruction`` is the user's message as sent (``soundstage.script.brief`` makes one from a request)."""
+    """``instruction`` is the user's message as sent (``soundstage.script.brief`` makes one from a
+    request)."""
     body: dict[str, object] = {
         "model": config.model,
         "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": instruction}],

@@ -114,7 +114,8 @@ def ensure_writer_assets(models: Path, progress: Progress | None = None) -> Writ
 
 def fetch_writer_assets(models: Path, source: WriterSource = WriterSource.REGISTRY, location: str = "",
                         progress: Progress | None = None) -> WriterAssets:
-    """Fetch, verify and cache; idempotent, and safe when two workers fetch at once (the first rename wins)."""
+    """Fetch, verify and cache; idempotent, and safe when two workers fetch at once (the first rename
+    wins)."""
     found = find_writer_assets(models)
     if found is not None:
         return found
@@ -163,7 +164,8 @@ def _fill(dest: Path, source: WriterSource, location: str, progress: Progress) -
             return _fetch_registry(client, dest, progress)
         repo, _, path = (location or HF_DEFAULT_FILE).partition("/")
         owner_repo = f"{repo}/{path.split('/', 1)[0]}"
-        data = download(client, HF_RESOLVE.format(repo=owner_repo, path=path.split("/", 1)[1]), location, progress)
+        data = download(client, HF_RESOLVE.format(repo=owner_repo, path=path.split("/", 1)[1]), location,
+                        progress)
         dest.write_bytes(data)
         _check_gguf(dest, location)
         return hashlib.sha256(data).hexdigest()
