@@ -39,20 +39,22 @@ def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="job store, files, keys and models (SOUNDSTAGE_DATA_DIR)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="job store, files, keys and models (SOUNDSTAGE_DATA_DIR)")
     parser.add_argument("--apps", action="append", metavar="MODULE:ATTR",
                         help="extra app provider, repeatable (SOUNDSTAGE_APPS, comma-separated)")
     parser.add_argument("--database", metavar="URL",
-                        help="job store and keys: postgresql://... (SOUNDSTAGE_DATABASE; default SQLite in the data dir)")
+                        help="job store and keys: postgresql://... (SOUNDSTAGE_DATABASE; default SQLite in"
+                             " the data dir)")
     parser.add_argument("--storage", metavar="URL",
-                        help="files: s3://bucket/prefix, credentials from the AWS variables (SOUNDSTAGE_STORAGE;"
-                             " default the data dir)")
+                        help="files: s3://bucket/prefix, credentials from the AWS variables"
+                             " (SOUNDSTAGE_STORAGE; default the data dir)")
 
 
 def _serve_settings(args: argparse.Namespace) -> Settings:
-    settings = _settings(args, host=args.host, port=args.port, workers=args.workers, public_url=args.public_url,
-                         files_url=args.files_url, tls_cert=args.tls_cert, tls_key=args.tls_key,
-                         tls_self_signed=True if args.tls_self_signed else None,
+    settings = _settings(args, host=args.host, port=args.port, workers=args.workers,
+                         public_url=args.public_url, files_url=args.files_url, tls_cert=args.tls_cert,
+                         tls_key=args.tls_key, tls_self_signed=True if args.tls_self_signed else None,
                          auth=False if args.no_auth else None, force=True if args.force else None)
     if not settings.auth and not settings.loopback and not settings.force:
         raise ConfigError(f"--no-auth on {settings.host} would let anyone on the network use this server;"
@@ -64,7 +66,8 @@ def _serve_settings(args: argparse.Namespace) -> Settings:
 def _check_files_origin(settings: Settings) -> None:
     """File URLs on the API's own origin would undo what SOUNDSTAGE_FILES_URL is for."""
     if settings.files_port and not settings.files_url:
-        raise ConfigError("SOUNDSTAGE_FILES_PORT needs SOUNDSTAGE_FILES_URL: the URL clients reach that port at")
+        raise ConfigError("SOUNDSTAGE_FILES_PORT needs SOUNDSTAGE_FILES_URL: the URL clients reach that"
+                          " port at")
     if not settings.files_url:
         return
     files, api = urlsplit(settings.files_url), urlsplit(settings.public_url)
@@ -72,8 +75,8 @@ def _check_files_origin(settings: Settings) -> None:
     ours = files.hostname in LOOPBACK_HOSTS or files.hostname == settings.host
     if (files.scheme, files.netloc) == (api.scheme, api.netloc) or settings.files_port == settings.port or (
             ours and not settings.files_port and files_port == settings.port):
-        raise ConfigError(f"SOUNDSTAGE_FILES_URL {settings.files_url} is the API's own origin; give files another"
-                          " host name or port")
+        raise ConfigError(f"SOUNDSTAGE_FILES_URL {settings.files_url} is the API's own origin; give files"
+                          " another host name or port")
 
 
 def _sockets(config: Any, settings: Settings) -> list[socket.socket]:
@@ -114,7 +117,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     _first_key(services)
     cert, key = settings.tls_cert, settings.tls_key
     if settings.tls_self_signed and cert is None:
-        ca, cert, key = ensure_self_signed(settings.data_dir / "tls", ("localhost", "127.0.0.1", settings.host))
+        ca, cert, key = ensure_self_signed(settings.data_dir / "tls",
+                                           ("localhost", "127.0.0.1", settings.host))
         print(f"TLS with a self-signed certificate; trust it with SSL_CERT_FILE={ca}", flush=True)
     supervisor = Supervisor(settings, services.store, settings.workers)
     supervisor.start()
@@ -210,7 +214,8 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="soundstage", description="Self-hosted generative audio, fal-compatible")
+    parser = argparse.ArgumentParser(prog="soundstage",
+                                     description="Self-hosted generative audio, fal-compatible")
     parser.add_argument("--version", action="version", version=__version__)
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -220,10 +225,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (SOUNDSTAGE_PORT, default 8000)")
     serve.add_argument("--workers", type=int, help="local worker processes (SOUNDSTAGE_WORKERS, default 1)")
     serve.add_argument("--public-url", help="base URL clients use to reach this server")
-    serve.add_argument("--files-url", help="base URL of file URLs, an origin of their own (SOUNDSTAGE_FILES_URL)")
+    serve.add_argument("--files-url",
+                       help="base URL of file URLs, an origin of their own (SOUNDSTAGE_FILES_URL)")
     serve.add_argument("--tls-cert", type=Path)
     serve.add_argument("--tls-key", type=Path)
-    serve.add_argument("--tls-self-signed", action="store_true", help="make and use a local CA and certificate")
+    serve.add_argument("--tls-self-signed", action="store_true",
+                       help="make and use a local CA and certificate")
     serve.add_argument("--no-auth", action="store_true", help="no API keys (local development only)")
     serve.add_argument("--force", action="store_true", help="allow --no-auth on a non-loopback address")
     serve.set_defaults(func=cmd_serve)

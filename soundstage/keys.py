@@ -117,7 +117,8 @@ class PostgresKeyStore:
     def create(self, name: str = "") -> tuple[ApiKey, str]:
         key_id, secret = _new_secret()
         now = time.time()
-        self.db.query("INSERT INTO api_keys (id, digest, name, created_at) VALUES (%s, %s, %s, %s) RETURNING id",
+        self.db.query("INSERT INTO api_keys (id, digest, name, created_at) VALUES (%s, %s, %s, %s)"
+                      " RETURNING id",
                       (key_id, digest(secret), name, now))
         return ApiKey(key_id, name, now, None), secret
 
@@ -128,7 +129,8 @@ class PostgresKeyStore:
     def revoke(self, key_id: str) -> None:
         # The notification clears every API process's key cache (jobs.aio).
         rows = self.db.query("UPDATE api_keys SET revoked_at = %s WHERE id = %s AND revoked_at IS NULL"
-                             f" RETURNING id, pg_notify('{KEYS_CHANNEL}', '') AS notified", (time.time(), key_id))
+                             f" RETURNING id, pg_notify('{KEYS_CHANNEL}', '') AS notified",
+                             (time.time(), key_id))
         if not rows:
             raise NotFound(f"No active key with id {key_id!r}")
 

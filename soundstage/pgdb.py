@@ -181,7 +181,8 @@ class PgDatabase:
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             conn.execute("CREATE TABLE IF NOT EXISTS soundstage_migrations (version integer PRIMARY KEY,"
                          " name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
-            done = {r["version"] for r in conn.execute("SELECT version FROM soundstage_migrations").fetchall()}
+            done = {r["version"]
+                    for r in conn.execute("SELECT version FROM soundstage_migrations").fetchall()}
             for migration in MIGRATIONS:
                 if migration.version in done:
                     continue

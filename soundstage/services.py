@@ -55,7 +55,8 @@ class Engines:
         from soundstage.speech.assets import models_dir
         from soundstage.speech.engine import EngineConfig, build_engine
 
-        config = EngineConfig(models_dir=models_dir(self._settings.data_dir), threads=self._settings.speech_threads)
+        config = EngineConfig(models_dir=models_dir(self._settings.data_dir),
+                              threads=self._settings.speech_threads)
         return build_engine(self._settings.speech_engine, config)
 
     @cached_property
@@ -126,7 +127,8 @@ def build_writer(settings: Settings) -> Writer:
         return DirectorWriter()
     if choice == "endpoint" or (choice == "auto" and settings.writer_url):
         if not settings.writer_url:
-            raise ConfigError("SOUNDSTAGE_WRITER=endpoint needs SOUNDSTAGE_WRITER_URL (an OpenAI-compatible API base)")
+            raise ConfigError("SOUNDSTAGE_WRITER=endpoint needs SOUNDSTAGE_WRITER_URL (an OpenAI-compatible"
+                              " API base)")
         return EndpointWriter(WriterConfig(settings.writer_url, settings.writer_model, settings.writer_key))
     local = Path(settings.writer_model_path) if settings.writer_model_path else None
     return EmbeddedWriter(EmbeddedConfig(models_dir(settings.data_dir), local, settings.writer_threads))
@@ -164,8 +166,9 @@ def open_backends(settings: Settings) -> Backends:
     if settings.database:
         raise ConfigError(f"SOUNDSTAGE_DATABASE must be a postgresql:// URL or empty (SQLite), got"
                           f" {settings.database.split('@')[-1]!r}")
-    return Backends(SQLiteJobStore(settings.database_path), KeyStore(settings.database_path, settings.api_keys),
-                    Doorbell(settings.run_dir), PollingFeed())
+    return Backends(SQLiteJobStore(settings.database_path),
+                    KeyStore(settings.database_path, settings.api_keys), Doorbell(settings.run_dir),
+                    PollingFeed())
 
 
 def open_storage(settings: Settings) -> FileStore:
@@ -176,7 +179,8 @@ def open_storage(settings: Settings) -> FileStore:
         except ImportError as e:
             raise _scale_extra("S3 storage") from e
 
-        return S3Storage(settings.storage, settings.s3_presign_seconds, public_endpoint=settings.s3_public_endpoint)
+        return S3Storage(settings.storage, settings.s3_presign_seconds,
+                         public_endpoint=settings.s3_public_endpoint)
     if settings.storage:
         raise ConfigError(f"SOUNDSTAGE_STORAGE must be s3://bucket/prefix or empty (local files), got"
                           f" {settings.storage!r}")

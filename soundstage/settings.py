@@ -34,7 +34,8 @@ class Settings:
     files_url: str = ""
     """Base URL of file URLs, an origin apart from the API's (recommended in production); empty: the API's."""
     files_port: int = 0
-    """Also listen on this port (same address) for file URLs only; 0: ``files_url``'s port if it names this host."""
+    """Also listen on this port (same address) for file URLs only; 0: ``files_url``'s port if it names this
+    host."""
     api_keys: tuple[str, ...] = ()
     """Static keys for automation, in addition to the keys created with ``soundstage keys create``."""
     auth: bool = True
@@ -88,7 +89,8 @@ class Settings:
     first need), ``endpoint`` (``writer_url``), ``off`` (the offline director: no new dialogue), or ``auto``:
     the endpoint when ``writer_url`` is set, else embedded."""
     writer_url: str = ""
-    """An OpenAI-compatible chat API base (``http://host:8080/v1``) that writes scripts and describes images."""
+    """An OpenAI-compatible chat API base (``http://host:8080/v1``) that writes scripts and describes
+    images."""
     writer_model: str = "default"
     """The model name sent to ``writer_url``."""
     writer_key: str = ""

@@ -1,6 +1,7 @@
 """Ed25519 signing: webhook signatures (fal's scheme), the published JWKS, and our short-lived tokens.
 
-Webhook message (fal-protocol.md, section 8): ``"{request_id}\\n{user_id}\\n{timestamp}\\n{sha256_hex(body)}"``,
+Webhook message (fal-protocol.md, section 8):
+``"{request_id}\\n{user_id}\\n{timestamp}\\n{sha256_hex(body)}"``,
 signed with Ed25519, hex-encoded in ``X-Fal-Webhook-Signature``. Tokens are compact JWS (EdDSA).
 """
 
@@ -68,7 +69,8 @@ class Signer:
         return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": _b64url(self.public_raw), "kid": self.kid,
                           "use": "sig", "alg": "EdDSA"}]}
 
-    def sign_webhook(self, request_id: str, user_id: str, body: bytes, now: float | None = None) -> dict[str, str]:
+    def sign_webhook(self, request_id: str, user_id: str, body: bytes,
+                     now: float | None = None) -> dict[str, str]:
         timestamp = int(time.time() if now is None else now)
         signature = self._key.sign(webhook_message(request_id, user_id, timestamp, body))
         return {"X-Fal-Webhook-Request-Id": request_id, "X-Fal-Webhook-User-Id": user_id,
@@ -83,7 +85,8 @@ class Signer:
     def verify_token(self, token: str) -> dict[str, Any]:
         try:
             head, body, sig = token.split(".")
-            Ed25519PublicKey.from_public_bytes(self.public_raw).verify(_unb64url(sig), f"{head}.{body}".encode())
+            Ed25519PublicKey.from_public_bytes(self.public_raw).verify(_unb64url(sig),
+                                                                       f"{head}.{body}".encode())
             claims: dict[str, Any] = json.loads(_unb64url(body))
         except (ValueError, InvalidSignature) as e:
             raise Unauthorized("Invalid token") from e

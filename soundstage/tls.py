@@ -25,14 +25,16 @@ def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
                              serialization.NoEncryption())
 
 
-def _build(subject: x509.Name, issuer: x509.Name, public: ec.EllipticCurvePublicKey) -> x509.CertificateBuilder:
+def _build(subject: x509.Name, issuer: x509.Name,
+           public: ec.EllipticCurvePublicKey) -> x509.CertificateBuilder:
     now = dt.datetime.now(dt.UTC)
     return (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public)
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))
             .not_valid_after(now + dt.timedelta(days=VALID_DAYS)))
 
 
-def ensure_self_signed(directory: Path, hosts: tuple[str, ...] = ("localhost", "127.0.0.1")) -> tuple[Path, Path, Path]:
+def ensure_self_signed(directory: Path,
+                       hosts: tuple[str, ...] = ("localhost", "127.0.0.1")) -> tuple[Path, Path, Path]:
     """(ca.pem, cert.pem, key.pem) in ``directory``, created on first use."""
     ca_path, cert_path, key_path = directory / "ca.pem", directory / "cert.pem", directory / "key.pem"
     if ca_path.exists() and cert_path.exists() and key_path.exists():
@@ -42,7 +44,8 @@ def ensure_self_signed(directory: Path, hosts: tuple[str, ...] = ("localhost", "
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "soundstage local CA")])
     ca = (_build(ca_name, ca_name, ca_key.public_key())
           .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
+          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                         critical=True)
           .sign(ca_key, hashes.SHA256()))
     key = ec.generate_private_key(ec.SECP256R1())
     names: list[x509.GeneralName] = []

@@ -37,7 +37,10 @@ _SETTING_SWING = 0.6  # how far "quiet"/"busy" move a setting's sounds from thei
 _SPLIT = re.compile(r"[,;.!?\n，。；！？、]|\band\b|\bwith\b|\bplus\b|和|与|还有|以及|跟")
 _WORD = re.compile(r"[a-z0-9'-]+|[\u4e00-\u9fff]")
 _STOP = frozenset(
-    ["a", "an", "the", "of", "in", "on", "at", "by", "to", "from", "into", "some", "sound", "sounds", "noise", "noises", "scene", "there", "is", "are", "we", "you", "can", "hear", "hearing", "background", "ambient", "effect", "effects", "sfx", "foley", "outside", "inside", "over", "under", "near", "its", "it", "this", "that", "late-night", "late", "night-time", "all", "around"]
+    ["a", "an", "the", "of", "in", "on", "at", "by", "to", "from", "into", "some", "sound", "sounds", "noise",
+     "noises", "scene", "there", "is", "are", "we", "you", "can", "hear", "hearing", "background", "ambient",
+     "effect", "effects", "sfx", "foley", "outside", "inside", "over", "under", "near", "its", "it", "this",
+     "that", "late-night", "late", "night-time", "all", "around"]
 ) | frozenset("的在了着一个声音里外上中有是听到见很阵些片地得")
 
 
@@ -115,7 +118,8 @@ def _entries(available: frozenset[str]) -> list[_Entry]:
     out = [_Entry(t.text, MatchKind.SOUND, t, _pattern(t.text)) for t in TERMS if t.generator in available]
     out += [_Entry(w, MatchKind.SETTING, s, _pattern(w)) for s in SETTINGS for w in s.terms]
     out += [_Entry(m.text, MatchKind.MODIFIER, m, _pattern(m.text)) for m in MODIFIERS]
-    out += [_Entry(w, MatchKind.UNSUPPORTED, reason, _pattern(w)) for words, reason in UNSUPPORTED for w in words]
+    out += [_Entry(w, MatchKind.UNSUPPORTED, reason, _pattern(w)) for words, reason in UNSUPPORTED
+            for w in words]
     return sorted(out, key=lambda e: -len(e.text))
 
 

@@ -66,7 +66,8 @@ def _vlq(value: int) -> bytes:
 def _events(score: Score) -> list[tuple[int, bytes]]:
     ticks_per_second = score.tempo / 60.0 * TICKS_PER_BEAT
     programs = PROGRAMS[score.mood]
-    events: list[tuple[int, bytes]] = [(0, bytes([0xFF, 0x51, 3]) + int(60e6 / score.tempo).to_bytes(3, "big"))]
+    events: list[tuple[int, bytes]] = [(0, bytes([0xFF, 0x51, 3])
+                                            + int(60e6 / score.tempo).to_bytes(3, "big"))]
     for part, channel in CHANNELS.items():
         events.append((0, bytes([0xC0 | channel, programs[list(CHANNELS).index(part)]])))
     for note in score.notes:
@@ -74,7 +75,8 @@ def _events(score: Score) -> list[tuple[int, bytes]]:
         on = round(note.start * ticks_per_second)
         off = max(on + 1, round((note.start + note.length) * ticks_per_second))
         velocity = max(1, min(127, round(note.velocity * 127)))
-        events += [(on, bytes([0x90 | channel, note.pitch, velocity])), (off, bytes([0x80 | channel, note.pitch, 0]))]
+        events += [(on, bytes([0x90 | channel, note.pitch, velocity])),
+                   (off, bytes([0x80 | channel, note.pitch, 0]))]
     end = round((score.duration + TAIL) * ticks_per_second)
     events.append((end, bytes([0xB0, 123, 0])))  # all notes off, and the file runs until the tail is rendered
     return sorted(events, key=lambda e: (e[0], e[1][0] & 0xF0 != 0x80))  # note-offs before note-ons at a tick
@@ -107,8 +109,8 @@ def render_general_midi(score: Score, rate: int, fluidsynth: Path, soundfont: Pa
         mid, wav = Path(tmp) / "bed.mid", Path(tmp) / "bed.wav"
         mid.write_bytes(smf_bytes(score))
         # dynamic sample loading: decode only the instruments used (halves start-up with .sf3 banks)
-        cmd = [str(fluidsynth), "-ni", "-q", "-o", "synth.dynamic-sample-loading=1", "-g", "0.5", "-r", str(rate),
-               "-T", "wav", "-O", "s16",
+        cmd = [str(fluidsynth), "-ni", "-q", "-o", "synth.dynamic-sample-loading=1", "-g", "0.5", "-r",
+               str(rate), "-T", "wav", "-O", "s16",
                "-F", str(wav), str(soundfont), str(mid)]
         try:
             subprocess.run(cmd, check=True, capture_output=True, timeout=RENDER_TIMEOUT)

@@ -26,7 +26,8 @@ from soundstage.sound.midi import TAIL, find_fluidsynth, find_soundfont, render_
 from soundstage.sound.score import Mood, MusicParams, Note, Part, Score, midi_hz, plan_score
 from soundstage.sound.synth import WARMUP, loop_freq
 
-__all__ = ["MUSIC_LEVEL_LUFS", "Backend", "Mood", "MusicBed", "MusicParams", "available_backends", "music_bed"]
+__all__ = ["MUSIC_LEVEL_LUFS", "Backend", "Mood", "MusicBed", "MusicParams", "available_backends",
+           "music_bed"]
 
 MUSIC_LEVEL_LUFS = -20.0  # a bed's level before the mix: under -16 LUFS dialogue, ducked further by the mixer
 TABLE = 2048  # wavetable length

@@ -25,7 +25,8 @@ from soundstage.audio.resample import resample
 from soundstage.errors import AssetError
 from soundstage.sound.generators.base import Family, Generator, SoundKind, SynthContext
 
-__all__ = ["ANIMALS", "PACKS", "SamplePack", "SampleSpec", "installed_packs", "load_sample", "sample_generators"]
+__all__ = ["ANIMALS", "PACKS", "SamplePack", "SampleSpec", "installed_packs", "load_sample",
+           "sample_generators"]
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ def sample_generators(pack: SamplePack, root: Path) -> tuple[Generator, ...]:
         path = root / spec.file
         if not path.is_file():
             continue
-        gens.append(Generator(spec.name, pack.family, SoundKind.SPOT, _sample_synth(path), spec.level_lufs, spec.band,
+        gens.append(Generator(spec.name, pack.family, SoundKind.SPOT, _sample_synth(path), spec.level_lufs,
+                              spec.band,
                               f"{spec.description} (recorded, {pack.audio_licence}: {spec.source})",
                               default_duration=_length(path), intensity_db=10.0))
     return tuple(gens)

@@ -50,8 +50,10 @@ class MoodStyle:
 
 
 STYLES: dict[Mood, MoodStyle] = {
-    Mood.CALM: MoodStyle(48, ((0, 4, 7, 11), (-3, 0, 4, 7), (5, 9, 12, 16), (7, 11, 14, 17)), 0, False, 2000.0, 70.0),
-    Mood.HOPEFUL: MoodStyle(50, ((0, 4, 7, 12), (7, 11, 14), (9, 12, 16), (5, 9, 12)), 2, False, 3500.0, 96.0),
+    Mood.CALM: MoodStyle(48, ((0, 4, 7, 11), (-3, 0, 4, 7), (5, 9, 12, 16), (7, 11, 14, 17)), 0, False,
+                         2000.0, 70.0),
+    Mood.HOPEFUL: MoodStyle(50, ((0, 4, 7, 12), (7, 11, 14), (9, 12, 16), (5, 9, 12)), 2, False, 3500.0,
+                            96.0),
     Mood.SAD: MoodStyle(45, ((0, 3, 7), (8, 12, 15), (3, 7, 10), (10, 14, 17)), 1, False, 1800.0, 66.0),
     Mood.TENSE: MoodStyle(38, ((0, 3, 7), (1, 5, 8), (0, 3, 6), (-4, 0, 3)), 2, True, 1200.0, 84.0),
     Mood.MYSTERIOUS: MoodStyle(40, ((0, 2, 7), (5, 8, 12), (-2, 2, 5), (0, 3, 7, 14)), 1, True, 2500.0, 72.0),
@@ -100,7 +102,8 @@ def _fit_tempo(duration: float, tempo: float) -> tuple[float, int]:
     return BEATS_PER_BAR * 60.0 * bars / duration, bars
 
 
-def _bar_notes(style: MoodStyle, chord: tuple[int, ...], start: float, beat: float, rng: np.random.Generator) -> list[Note]:
+def _bar_notes(style: MoodStyle, chord: tuple[int, ...], start: float, beat: float,
+               rng: np.random.Generator) -> list[Note]:
     bar = BEATS_PER_BAR * beat
     notes = [Note(start, bar, style.root + 12 + c, 0.55 + 0.1 * rng.random(), Part.PAD) for c in chord]
     notes.append(Note(start, bar * 0.95, style.root - 12 + chord[0] % 12, 0.7, Part.BASS))

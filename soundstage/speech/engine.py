@@ -4,7 +4,8 @@ Contract
 - ``synthesize(request)`` yields one ``SpeechChunk`` per sentence (or per model window of a very long
   sentence) as soon as it is ready, so callers can play or encode while the rest is computed.
 - Chunks are mono float32 at ``SPEECH_RATE``; each carries timings relative to its own start and its
-  ``offset`` from the start of the request's audio (chunks are contiguous: offset_n+1 = offset_n + duration_n).
+  ``offset`` from the start of the request's audio (chunks are contiguous:
+  offset_n+1 = offset_n + duration_n).
 - Controls (speed, pitch, volume) are applied by the engine; the request is validated before any audio.
 - Errors: ``InvalidInput`` for text or voices the engine cannot speak, ``AssetError`` for missing assets.
 - Cancellation: once ``request.cancelled()`` is true the engine raises ``Cancelled`` before its next

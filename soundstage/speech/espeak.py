@@ -44,7 +44,8 @@ class _Event(ctypes.Structure):
                 ("user_data", ctypes.c_void_p), ("id", ctypes.c_char * 8)]
 
 
-_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                             ctypes.POINTER(_Event))
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ class EspeakEngine:
             offset += chunk.audio.duration
             yield chunk
 
-    def _span(self, text: str, language: Language, request: SpeechRequest) -> tuple[npt.NDArray[np.float32], Timings]:
+    def _span(self, text: str, language: Language,
+              request: SpeechRequest) -> tuple[npt.NDArray[np.float32], Timings]:
         variant = request.voice.rendition(language).espeak_variant
         voice = f"{language.espeak_voice}+{variant}" if variant else language.espeak_voice
         speed = request.controls.speed * request.voice.rendition(language).speed
@@ -132,7 +134,8 @@ class EspeakEngine:
 
 def _word_timings(text: str, spoken: _Spoken, duration: float, factor: float) -> Timings:
     raw = text.encode("utf-8")
-    starts = [(raw[max(p - 1, 0):max(p - 1, 0) + n].decode("utf-8", "replace"), t * factor) for p, n, t in spoken.words]
+    starts = [(raw[max(p - 1, 0):max(p - 1, 0) + n].decode("utf-8", "replace"), t * factor)
+              for p, n, t in spoken.words]
     words = tuple(WordTiming(w, t, starts[i + 1][1] if i + 1 < len(starts) else duration)
                   for i, (w, t) in enumerate(starts))
     # espeak-ng has no per-phoneme durations we can trust here: one entry per word stands in for them.
@@ -156,7 +159,8 @@ def _join(parts: list[tuple[npt.NDArray[np.float32], Timings]], sentence: str, r
         phonemes.extend(shifted.phonemes)
         words.extend(shifted.words)
         at += len(a) / SPEECH_RATE
-    audio = shift_pitch(audio, request.controls.pitch + request.voice.rendition(request.language).pitch, SPEECH_RATE)
+    audio = shift_pitch(audio, request.controls.pitch + request.voice.rendition(request.language).pitch,
+                        SPEECH_RATE)
     audio = apply_volume(audio, request.controls.volume, SPEECH_RATE)
     return SpeechChunk(AudioBuffer.from_mono(audio, SPEECH_RATE), Timings(tuple(phonemes), tuple(words)),
                        sentence, request.language, offset)

@@ -97,7 +97,8 @@ class KokoroModel:
         providers = ["CPUExecutionProvider"]
         self._session = ort.InferenceSession(str(timed), opts, providers=providers)
         self._durations = ort.InferenceSession(str(durations), opts, providers=providers)
-        vocab_text = resources.files("soundstage.speech").joinpath("kokoro_vocab.json").read_text(encoding="utf-8")
+        vocab_text = (resources.files("soundstage.speech").joinpath("kokoro_vocab.json")
+                      .read_text(encoding="utf-8"))
         self.vocab: dict[str, int] = json.loads(vocab_text)["vocab"]
         self._voices_dir = assets.voices_dir
         self._packs: dict[str, npt.NDArray[np.float32]] = {}
@@ -109,7 +110,8 @@ class KokoroModel:
         return [self.vocab[c] for c in phonemes.text]
 
     def style(self, mix: VoiceMix, n_tokens: int) -> Audio:
-        """The blended style vector for an utterance of ``n_tokens`` phonemes (packs are indexed by length)."""
+        """The blended style vector for an utterance of ``n_tokens`` phonemes (packs are indexed by
+        length)."""
         row = min(max(n_tokens - 1, 0), MAX_PHONEMES - 1)
         vec = sum(w * self._pack(name)[row] for name, w in mix.parts)
         return np.asarray(vec, dtype=np.float32).reshape(1, STYLE_DIM)
@@ -178,7 +180,8 @@ def _derived_graphs(assets: KokoroAssets) -> tuple[Path, Path]:
     model = onnx.load(str(assets.model))
     sub = Extractor(model).extract_model(["tokens", "style", "speed"], [DURATIONS_TENSOR])
     _save_atomic(onnx, sub, durations)
-    model.graph.output.append(onnx.helper.make_tensor_value_info(DURATIONS_TENSOR, onnx.TensorProto.FLOAT, None))
+    model.graph.output.append(onnx.helper.make_tensor_value_info(DURATIONS_TENSOR, onnx.TensorProto.FLOAT,
+                                                                 None))
     _save_atomic(onnx, model, timed)
     return timed, durations
 
@@ -276,8 +279,8 @@ def _voice_for(voice: Voice, parts: list[tuple[Language, Phonemes]]) -> tuple[La
     for lang, n in share.items():
         other = voice.rendition(lang)
         if lang is not main and lang in voice.renditions and other.mix != rendition.mix:
-            rendition = Rendition(rendition.mix.blended(other.mix, n / total), rendition.pitch, rendition.speed,
-                                  rendition.espeak_variant)
+            rendition = Rendition(rendition.mix.blended(other.mix, n / total), rendition.pitch,
+                                  rendition.speed, rendition.espeak_variant)
     return main, rendition
 
 

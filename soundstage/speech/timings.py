@@ -49,8 +49,10 @@ class Timings:
     def scaled(self, factor: float, offset: float = 0.0) -> Timings:
         """Stretch times by ``factor`` (after a time-stretch of the audio), then add ``offset``."""
         return Timings(
-            tuple(replace(p, start=p.start * factor + offset, end=p.end * factor + offset) for p in self.phonemes),
-            tuple(replace(w, start=w.start * factor + offset, end=w.end * factor + offset) for w in self.words),
+            tuple(replace(p, start=p.start * factor + offset, end=p.end * factor + offset)
+                  for p in self.phonemes),
+            tuple(replace(w, start=w.start * factor + offset, end=w.end * factor + offset)
+                  for w in self.words),
         )
 
 

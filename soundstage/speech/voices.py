@@ -43,13 +43,13 @@ ANCHOR_SHARE = 0.2  # share of the anchor voice in a persona's other languages: 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_\-]{2,63}$")
 
 KOKORO_VOICES: tuple[str, ...] = (
-    "af_alloy", "af_aoede", "af_bella", "af_heart", "af_jessica", "af_kore", "af_nicole", "af_nova", "af_river",
-    "af_sarah", "af_sky", "am_adam", "am_echo", "am_eric", "am_fenrir", "am_liam", "am_michael", "am_onyx",
-    "am_puck", "am_santa", "bf_alice", "bf_emma", "bf_isabella", "bf_lily", "bm_daniel", "bm_fable",
-    "bm_george", "bm_lewis", "ef_dora", "em_alex", "em_santa", "ff_siwis", "hf_alpha", "hf_beta", "hm_omega",
-    "hm_psi", "if_sara", "im_nicola", "jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro", "jm_kumo",
-    "pf_dora", "pm_alex", "pm_santa", "zf_xiaobei", "zf_xiaoni", "zf_xiaoxiao", "zf_xiaoyi", "zm_yunjian",
-    "zm_yunxi", "zm_yunxia", "zm_yunyang",
+    "af_alloy", "af_aoede", "af_bella", "af_heart", "af_jessica", "af_kore", "af_nicole", "af_nova",
+    "af_river", "af_sarah", "af_sky", "am_adam", "am_echo", "am_eric", "am_fenrir", "am_liam", "am_michael",
+    "am_onyx", "am_puck", "am_santa", "bf_alice", "bf_emma", "bf_isabella", "bf_lily", "bm_daniel",
+    "bm_fable", "bm_george", "bm_lewis", "ef_dora", "em_alex", "em_santa", "ff_siwis", "hf_alpha", "hf_beta",
+    "hm_omega", "hm_psi", "if_sara", "im_nicola", "jf_alpha", "jf_gongitsune", "jf_nezumi", "jf_tebukuro",
+    "jm_kumo", "pf_dora", "pm_alex", "pm_santa", "zf_xiaobei", "zf_xiaoni", "zf_xiaoxiao", "zf_xiaoyi",
+    "zm_yunjian", "zm_yunxi", "zm_yunxia", "zm_yunyang",
 )
 _KOKORO_LANG = {"a": Language.EN, "b": Language.EN, "e": Language.ES, "f": Language.FR, "h": Language.HI,
                 "i": Language.IT, "j": Language.JA, "p": Language.PT, "z": Language.ZH}
@@ -61,8 +61,9 @@ class Gender(Enum):
 
 
 # Korean has no Kokoro voice: espeak-ng's Korean phonemes read by these, chosen by Whisper base's character
-# error rate on six held-out sentences (voice alone): jf_nezumi 0.17, jf_gongitsune 0.18, jf_alpha 0.25, af_heart
-# 0.68; male: zm_yunxi 0.33, jm_kumo 0.43, hm_omega 0.45, am_michael 0.91. Intelligible, with an accent.
+# error rate on six held-out sentences (voice alone): jf_nezumi 0.17, jf_gongitsune 0.18, jf_alpha 0.25,
+# af_heart 0.68; male: zm_yunxi 0.33, jm_kumo 0.43, hm_omega 0.45, am_michael 0.91. Intelligible, with an
+# accent.
 BORROWED: Mapping[Language, Mapping[Gender, str]] = {
     Language.KO: {Gender.FEMALE: "jf_nezumi", Gender.MALE: "zm_yunxi"},
 }
@@ -228,7 +229,8 @@ def kokoro_voice(name: str) -> Voice:
     gender = Gender.FEMALE if name[1] == "f" else Gender.MALE
     lang = _KOKORO_LANG[name[0]]
     rendition = Rendition(VoiceMix.of(name), espeak_variant="f3" if gender is Gender.FEMALE else "m3")
-    return Voice(name, gender, f"Kokoro voice {name} ({lang.value})", MappingProxyType({lang: rendition}), "kokoro")
+    return Voice(name, gender, f"Kokoro voice {name} ({lang.value})", MappingProxyType({lang: rendition}),
+                 "kokoro")
 
 
 # --- custom voices --------------------------------------------------------------------------------
@@ -287,7 +289,8 @@ def resolve_voice(vid: str, custom: CustomVoices | None = None) -> Voice:
         if voice.id == vid:
             return voice
     known = [*PRESET_IDS, *KOKORO_VOICES, *(v.id for v in (custom.load() if custom else ()))]
-    raise InvalidInput(f"voice: unknown voice {vid!r}; known voices: {', '.join(known)}", field="voice", value=vid)
+    raise InvalidInput(f"voice: unknown voice {vid!r}; known voices: {', '.join(known)}", field="voice",
+                       value=vid)
 
 
 def voice_catalog(preview_url: str = "/voices/{id}/preview", custom: CustomVoices | None = None,

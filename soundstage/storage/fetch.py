@@ -90,7 +90,8 @@ def parse_data_uri(uri: str, field: str, limit: int) -> Fetched:
 class Fetcher:
     """Downloads inputs for apps. ``own_files`` resolves our own /files/ URLs without the network."""
 
-    def __init__(self, allow_private: bool, timeout: float, allowed_hosts: frozenset[str] = frozenset()) -> None:
+    def __init__(self, allow_private: bool, timeout: float,
+                 allowed_hosts: frozenset[str] = frozenset()) -> None:
         self.allow_private = allow_private
         self.allowed_hosts = allowed_hosts
         self.timeout = timeout

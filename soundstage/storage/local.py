@@ -1,4 +1,5 @@
-"""Local-directory storage: ``<root>/<id[:2]>/<id>/{data,meta.json}``, multipart parts under ``<root>/.uploads``."""
+"""Local-directory storage: ``<root>/<id[:2]>/<id>/{data,meta.json}``, multipart parts under
+``<root>/.uploads``."""
 
 from __future__ import annotations
 
@@ -158,8 +159,8 @@ class LocalStorage:
     def put_part(self, upload_id: str, number: int, source: Source) -> str:
         folder, _ = self._upload(upload_id)
         if not 1 <= number <= MAX_PART_NUMBER:
-            raise InvalidInput(f"part number {number} is out of range 1..{MAX_PART_NUMBER}", field="partNumber",
-                               value=number)
+            raise InvalidInput(f"part number {number} is out of range 1..{MAX_PART_NUMBER}",
+                               field="partNumber", value=number)
         try:
             return f'"{_write(source, folder / f"part-{number:05d}")}"'
         except OSError as e:

@@ -51,7 +51,8 @@ class S3Location:
     def __init__(self, url: str) -> None:
         parts = urlsplit(url)
         if parts.scheme != "s3" or not parts.netloc:
-            raise InvalidInput(f"storage: expected s3://bucket/prefix, got {url!r}", field="storage", value=url)
+            raise InvalidInput(f"storage: expected s3://bucket/prefix, got {url!r}", field="storage",
+                               value=url)
         self.bucket = parts.netloc
         prefix = parts.path.strip("/")
         self.prefix = f"{prefix}/" if prefix else ""
@@ -179,7 +180,8 @@ class S3Storage:
     def _list(self, prefix: str) -> Iterator[tuple[str, int, float]]:
         """(key, size, last-modified unix seconds) of the objects under ``prefix``, in key order."""
         with _mapped("the listing"):
-            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket,
+                                                                              Prefix=prefix):
                 for obj in page.get("Contents", []):
                     yield obj["Key"], int(obj["Size"]), obj["LastModified"].timestamp()
 
@@ -187,16 +189,18 @@ class S3Storage:
     def begin(self, *, owner: str, file_name: str, content_type: str,
               ttl_seconds: float | None) -> PendingUpload:
         pending = PendingUpload(upload_id=new_id(), file_id=new_id())
-        info = {"owner": owner, "file_name": file_name, "content_type": content_type, "ttl_seconds": ttl_seconds,
-                "file_id": pending.file_id}
-        self._call("the upload", self.client.put_object, Key=self._key("uploads", pending.upload_id, "upload.json"),
-                   Body=json.dumps(info).encode(), ContentType="application/json")
+        info = {"owner": owner, "file_name": file_name, "content_type": content_type,
+                "ttl_seconds": ttl_seconds, "file_id": pending.file_id}
+        self._call("the upload", self.client.put_object,
+                   Key=self._key("uploads", pending.upload_id, "upload.json"), Body=json.dumps(info).encode(),
+                   ContentType="application/json")
         return pending
 
     def _upload(self, upload_id: str) -> dict[str, Any]:
         _check_id(upload_id)
         try:
-            body = self._call("Upload", self.client.get_object, Key=self._key("uploads", upload_id, "upload.json"))
+            body = self._call("Upload", self.client.get_object,
+                              Key=self._key("uploads", upload_id, "upload.json"))
         except NotFound as e:
             raise NotFound("Upload not found") from e
         with _mapped("Upload"):
@@ -206,24 +210,26 @@ class S3Storage:
     def put_part(self, upload_id: str, number: int, source: Source) -> str:
         self._upload(upload_id)
         if not 1 <= number <= MAX_PART_NUMBER:
-            raise InvalidInput(f"part number {number} is out of range 1..{MAX_PART_NUMBER}", field="partNumber",
-                               value=number)
+            raise InvalidInput(f"part number {number} is out of range 1..{MAX_PART_NUMBER}",
+                               field="partNumber", value=number)
         key = self._key("uploads", upload_id, f"part-{number:05d}")
         reply = self._call("the part", self.client.put_object, Key=key, Body=source)
         return str(reply["ETag"])
 
     def complete(self, upload_id: str, numbers: list[int]) -> StoredFile:
         info = self._upload(upload_id)
-        sizes = {int(k.rsplit("-", 1)[1]): size for k, size, _ in self._list(self._key("uploads", upload_id, "part-"))}
+        sizes = {int(k.rsplit("-", 1)[1]): size
+                 for k, size, _ in self._list(self._key("uploads", upload_id, "part-"))}
         wanted = sorted(set(numbers))
         missing = next((n for n in wanted if n not in sizes), None)
         if missing is not None:
             raise InvalidInput(f"part {missing} was never uploaded", field="parts", value=missing)
         now = time.time()
         ttl = info["ttl_seconds"]
-        stored = StoredFile(id=str(info["file_id"]), owner=str(info["owner"]), file_name=clean_name(info["file_name"]),
-                            content_type=str(info["content_type"]), size=sum(sizes[n] for n in wanted),
-                            created_at=now, expires_at=None if ttl is None else now + float(ttl))
+        stored = StoredFile(id=str(info["file_id"]), owner=str(info["owner"]),
+                            file_name=clean_name(info["file_name"]), content_type=str(info["content_type"]),
+                            size=sum(sizes[n] for n in wanted), created_at=now,
+                            expires_at=None if ttl is None else now + float(ttl))
         parts = [self._key("uploads", upload_id, f"part-{n:05d}") for n in wanted]
         if all(sizes[n] >= MIN_PART_BYTES for n in wanted[:-1]):
             self._copy_parts(stored, parts)
@@ -244,7 +250,8 @@ class S3Storage:
                     Bucket=self.bucket, Key=key, UploadId=upload["UploadId"], PartNumber=i,
                     CopySource={"Bucket": self.bucket, "Key": part})["CopyPartResult"]["ETag"]}
                     for i, part in enumerate(parts, 1)]
-                self.client.complete_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload["UploadId"],
+                self.client.complete_multipart_upload(Bucket=self.bucket, Key=key,
+                                                      UploadId=upload["UploadId"],
                                                       MultipartUpload={"Parts": done})
             except (ClientError, BotoCoreError):
                 self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload["UploadId"])
@@ -261,10 +268,12 @@ class S3Storage:
             extra = _object_args(stored, joined.read(SNIFF_BYTES))
             joined.seek(0)
             with _mapped("the upload"):
-                self.client.upload_fileobj(joined, self.bucket, self._key("files", stored.id), ExtraArgs=extra)
+                self.client.upload_fileobj(joined, self.bucket, self._key("files", stored.id),
+                                           ExtraArgs=extra)
 
     def _part_head(self, key: str) -> bytes:
-        body = self._call("the part", self.client.get_object, Key=key, Range=f"bytes=0-{SNIFF_BYTES - 1}")["Body"]
+        body = self._call("the part", self.client.get_object, Key=key,
+                          Range=f"bytes=0-{SNIFF_BYTES - 1}")["Body"]
         with _mapped("the part"):
             data: bytes = body.read()
         return data
@@ -317,7 +326,9 @@ def _object_args(stored: StoredFile, head: bytes) -> dict[str, Any]:
 def _from_metadata(file_id: str, head: dict[str, Any]) -> StoredFile:
     meta = head.get("Metadata", {})
     expires = meta.get("expires-at", "")
-    return StoredFile(id=file_id, owner=meta.get("owner", ""), file_name=unquote(meta.get("file-name", "file.bin")),
+    return StoredFile(id=file_id, owner=meta.get("owner", ""),
+                      file_name=unquote(meta.get("file-name", "file.bin")),
                       content_type=unquote(meta.get("declared-type", "application/octet-stream")),
-                      size=int(head.get("ContentLength", 0)), created_at=float(meta.get("created-at", 0) or 0),
+                      size=int(head.get("ContentLength", 0)), created_at=float(meta.get("created-at", 0)
+                                                                               or 0),
                       expires_at=float(expires) if expires else None)

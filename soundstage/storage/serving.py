@@ -21,13 +21,14 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-__all__ = ["FILE_HEADERS", "OPAQUE_TYPE", "PLAYER_CSP", "SANDBOX_CSP", "SNIFF_BYTES", "Delivery", "Disposition",
-           "delivery"]
+__all__ = ["FILE_HEADERS", "OPAQUE_TYPE", "PLAYER_CSP", "SANDBOX_CSP", "SNIFF_BYTES", "Delivery",
+           "Disposition", "delivery"]
 
 # No allow-scripts and no allow-same-origin: a rendered file is an opaque origin that runs nothing.
 SANDBOX_CSP = "sandbox; default-src 'none'"
 # The page a browser shows for an audio or video URL is a player loading that same URL, a fetch that
-# default-src 'none' blocks (measured in Chromium 156): the file's own origin may serve it media, nothing else.
+# default-src 'none' blocks (measured in Chromium 156): the file's own origin may serve it media, nothing
+# else.
 PLAYER_CSP = f"{SANDBOX_CSP}; media-src 'self'"
 FILE_HEADERS = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": SANDBOX_CSP}
 OPAQUE_TYPE = "application/octet-stream"
@@ -68,7 +69,8 @@ class Delivery:
     @property
     def headers(self) -> dict[str, str]:
         """``FILE_HEADERS``, with the player's policy for audio and video served inline."""
-        playable = self.content_type.startswith(("audio/", "video/")) and self.disposition is Disposition.INLINE
+        playable = self.content_type.startswith(("audio/",
+                                                 "video/")) and self.disposition is Disposition.INLINE
         return {**FILE_HEADERS, "Content-Security-Policy": PLAYER_CSP} if playable else dict(FILE_HEADERS)
 
 
@@ -76,7 +78,8 @@ ATTACHMENT = Delivery(OPAQUE_TYPE, Disposition.ATTACHMENT)
 
 
 def delivery(declared: str, head: bytes) -> Delivery:
-    """How to serve a file declared as ``declared`` whose first bytes (``SNIFF_BYTES`` of them) are ``head``."""
+    """How to serve a file declared as ``declared`` whose first bytes (``SNIFF_BYTES`` of them) are
+    ``head``."""
     declared = declared.strip()
     if not MEDIA_TYPE.fullmatch(declared):
         return ATTACHMENT
@@ -130,5 +133,5 @@ def _is_mpeg_audio(head: bytes) -> bool:
 def _is_raster_image(head: bytes) -> bool:
     webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
     avif = head[4:8] == b"ftyp" and head[8:12] in {b"avif", b"avis"}
-    return webp or avif or head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM",
-                                            b"\x00\x00\x01\x00", b"II*\x00", b"MM\x00*"))
+    return webp or avif or head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a",
+                                            b"BM", b"\x00\x00\x01\x00", b"II*\x00", b"MM\x00*"))

@@ -27,7 +27,8 @@ def file_url(base_url: str, file_id: str, file_name: str) -> str:
 def resolve_refs(value: Any, files_base: str) -> Any:
     """``value`` (JSON) with every file reference turned into a URL on ``files_base``."""
     if isinstance(value, str):
-        return f"{files_base.rstrip('/')}/files/{value[len(FILE_REF):]}" if value.startswith(FILE_REF) else value
+        return (f"{files_base.rstrip('/')}/files/{value[len(FILE_REF):]}" if value.startswith(FILE_REF)
+                else value)
     if isinstance(value, dict):
         return {k: resolve_refs(v, files_base) for k, v in value.items()}
     if isinstance(value, list):

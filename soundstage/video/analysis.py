@@ -96,8 +96,8 @@ class Analysis:
         return next((s for s in reversed(self.shots) if s.start <= t), self.shots[0])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"duration": round(self.duration, 6), "frames": self.frames, "cuts": [round(c, 3) for c in self.cuts],
-                "shots": [s.to_dict() for s in self.shots],
+        return {"duration": round(self.duration, 6), "frames": self.frames,
+                "cuts": [round(c, 3) for c in self.cuts], "shots": [s.to_dict() for s in self.shots],
                 "events": [{"time": round(e.time, 3), "kind": e.kind.value, "strength": round(e.strength, 4)}
                            for e in self.events],
                 "cadences": [c.to_dict() for c in self.cadences]}
@@ -126,8 +126,9 @@ def _histogram(plane: npt.NDArray[np.uint8], bins: int) -> npt.NDArray[np.float3
     return (counts / max(1, plane.size)).astype(np.float32)
 
 
-def _planes(frame: av.VideoFrame, size: tuple[int, int]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8],
-                                                                   npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+def _planes(frame: av.VideoFrame,
+            size: tuple[int, int]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.uint8],
+                                            npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
     """(grey frame at ``size``, luma, u, v planes at twice that) via one fast scaling pass."""
     width, height = size
     small = frame.reformat(width=2 * width, height=2 * height, format="yuv420p", interpolation="AREA")
@@ -175,7 +176,8 @@ def _read(path: Path, max_seconds: float, max_pixels: int, cancelled: Callable[[
                 if len(series.times) % 48 == 0:
                     progress(min(1.0, (start - series.times[0]) / max_seconds))
         except av.FFmpegError as e:
-            raise InvalidInput(f"video_url: the file is damaged ({e.strerror}) after {len(series.times)} frames",
+            raise InvalidInput(f"video_url: the file is damaged ({e.strerror}) after {len(series.times)}"
+                               " frames",
                                field="video_url", value=path.name) from e
     if not series.times:
         raise InvalidInput("video_url: no video frame decodes", field="video_url", value=path.name)
@@ -241,17 +243,20 @@ def _looks(bounds: list[tuple[int, int]], times: Floats, duration: float, series
         y = float(np.mean(series.luma[first:end]))
         u, v, magnitude = (float(x) for x in np.mean(series.chroma[first:end], axis=0))
         moving = slice(first + 1, end)  # the first frame's motion is measured across the cut
-        shots.append(Shot(index=index, start=float(times[first]), end=float(times[end]) if end < len(times) else duration,
-                          first_frame=first, frames=end - first, brightness=min(1.0, max(0.0, (y - 16) / 219)),
+        shots.append(Shot(index=index, start=float(times[first]),
+                          end=float(times[end]) if end < len(times) else duration, first_frame=first,
+                          frames=end - first, brightness=min(1.0, max(0.0, (y - 16) / 219)),
                           colour=_rgb(y, u, v), saturation=min(1.0, magnitude / 112),
                           camera_motion=float(camera[moving].mean()) if end - first > 1 else 0.0,
                           subject_motion=float(subject[moving].mean()) if end - first > 1 else 0.0))
     return tuple(shots)
 
 
-def analyse_video(path: Path, *, max_seconds: float, max_pixels: int, cancelled: Callable[[], bool] = lambda: False,
+def analyse_video(path: Path, *, max_seconds: float, max_pixels: int,
+                  cancelled: Callable[[], bool] = lambda: False,
                   progress: Callable[[float], None] = lambda f: None) -> Analysis:
-    """Decode ``path`` once and measure it (see the module notes). ``InvalidInput`` for files past the limits."""
+    """Decode ``path`` once and measure it (see the module notes). ``InvalidInput`` for files past the
+    limits."""
     series, size = _read(path, max_seconds, max_pixels, cancelled, progress)
     origin = series.times[0]
     times = np.array(series.times) - origin
@@ -267,5 +272,5 @@ def analyse_video(path: Path, *, max_seconds: float, max_pixels: int, cancelled:
     cadences = tuple(c for shot in shots
                      if (c := find_cadence(shot.index, (shot.start, shot.end), times, subject,
                                            [e for e in impacts if e.shot == shot.index])))
-    return Analysis(duration=duration, frames=len(times), size=size, times=times, camera=camera, subject=subject,
-                    shots=shots, events=events, cadences=cadences)
+    return Analysis(duration=duration, frames=len(times), size=size, times=times, camera=camera,
+                    subject=subject, shots=shots, events=events, cadences=cadences)

@@ -96,7 +96,8 @@ def _progress(index: int, count: int) -> float:
     return index / (count - 1) if count > 1 else 0.0
 
 
-def _moving(panel: Image.Image, move: CameraMove, size: tuple[int, int], count: int) -> Iterator[tuple[Image.Image, Box]]:
+def _moving(panel: Image.Image, move: CameraMove, size: tuple[int, int],
+            count: int) -> Iterator[tuple[Image.Image, Box]]:
     """``count`` frame-size views of ``panel`` along the camera move, each a fresh image to draw on."""
     camera = Camera(move, panel.size)
     last: tuple[Box, Image.Image] | None = None
@@ -112,12 +113,14 @@ def _mouths_on_screen(board: Board, box: Box, frame_width: int) -> list[ScreenMo
     return [ScreenMouth(a, (a.x - box[0]) * scale, (a.y - box[1]) * scale, scale) for a in board.mouths]
 
 
-def _footage(path: Path, size: tuple[int, int], fps: int, count: int, ground: Image.Image) -> Iterator[Image.Image]:
+def _footage(path: Path, size: tuple[int, int], fps: int, count: int,
+             ground: Image.Image) -> Iterator[Image.Image]:
     """``count`` frames of the footage at ``fps`` from its start, fitted inside ``size``, the last held."""
     try:
         with open_video(path, "video_urls") as container:
             if not container.streams.video:
-                raise InvalidInput(f"footage: {path.name} has no video stream", field="video_urls", value=path.name)
+                raise InvalidInput(f"footage: {path.name} has no video stream", field="video_urls",
+                                   value=path.name)
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             frames = container.decode(stream)
@@ -125,7 +128,8 @@ def _footage(path: Path, size: tuple[int, int], fps: int, count: int, ground: Im
             origin = upcoming.time if upcoming is not None and upcoming.time is not None else 0.0
             picture: Image.Image | None = None
             for index in range(count):
-                while upcoming is not None and (current is None or (upcoming.time or 0.0) - origin <= index / fps):
+                while upcoming is not None and (current is None
+                                                or (upcoming.time or 0.0) - origin <= index / fps):
                     current, upcoming, picture = upcoming, next(frames, None), None
                 if current is None:
                     raise InvalidInput(f"footage: {path.name} holds no decodable frames", field="video_urls",
@@ -134,7 +138,8 @@ def _footage(path: Path, size: tuple[int, int], fps: int, count: int, ground: Im
                     picture = _fit_frame(current, size, ground)
                 yield picture.copy()
     except av.FFmpegError as e:
-        raise InvalidInput(f"footage: {path.name} cannot be decoded ({e})", field="video_urls", value=path.name) from e
+        raise InvalidInput(f"footage: {path.name} cannot be decoded ({e})", field="video_urls",
+                           value=path.name) from e
 
 
 def _fit_frame(frame: av.VideoFrame, size: tuple[int, int], ground: Image.Image) -> Image.Image:
@@ -142,5 +147,6 @@ def _fit_frame(frame: av.VideoFrame, size: tuple[int, int], ground: Image.Image)
     scale = min(size[0] / frame.width, size[1] / frame.height)
     inner = (max(2, round(frame.width * scale)), max(2, round(frame.height * scale)))
     out = ground.copy()
-    out.paste(frame.to_image(width=inner[0], height=inner[1]), ((size[0] - inner[0]) // 2, (size[1] - inner[1]) // 2))
+    out.paste(frame.to_image(width=inner[0], height=inner[1]),
+              ((size[0] - inner[0]) // 2, (size[1] - inner[1]) // 2))
     return out

@@ -70,8 +70,8 @@ def _guides(draw: ImageDraw.ImageDraw, size: tuple[int, int], accent: Rgb) -> No
         draw.line([(vx, vy), (vx + k * w / 5, h)], fill=ink, width=line)
 
 
-def _shot_card(draw: ImageDraw.ImageDraw, plan: PicturePlan, fonts: Fonts, box: tuple[float, float, float, float],
-               max_lines: int, body_size: int) -> None:
+def _shot_card(draw: ImageDraw.ImageDraw, plan: PicturePlan, fonts: Fonts,
+               box: tuple[float, float, float, float], max_lines: int, body_size: int) -> None:
     """The shot description on a dark card, centred vertically in ``box``, under a camera header."""
     left, top, right, bottom = box
     pad = body_size * 0.9
@@ -86,9 +86,11 @@ def _shot_card(draw: ImageDraw.ImageDraw, plan: PicturePlan, fonts: Fonts, box: 
     top = top + max(0.0, (bottom - top - height) / 2)
     draw.rounded_rectangle((left, top, right, top + height), radius=pad * 0.6, fill=(0, 0, 0, CARD_ALPHA))
     accent = plan.palette[2] if len(plan.palette) > 2 else shade(plan.palette[0], 1.6)
-    draw.text((left + pad, top + pad), f"SHOT  ·  CAMERA: {plan.camera.label}", font=head_font, fill=(*accent, 255))
+    draw.text((left + pad, top + pad), f"SHOT  ·  CAMERA: {plan.camera.label}", font=head_font,
+              fill=(*accent, 255))
     for k, line in enumerate(lines):
-        draw.text((left + pad, top + pad + header_h + k * leading), line, font=body, fill=(244, 240, 232, 255))
+        draw.text((left + pad, top + pad + header_h + k * leading), line, font=body,
+                  fill=(244, 240, 232, 255))
 
 
 def character_card(draw: ImageDraw.ImageDraw, character: Character, fonts: Fonts,
@@ -112,14 +114,16 @@ def character_card(draw: ImageDraw.ImageDraw, character: Character, fonts: Fonts
     eye_y, eye_dx, eye_r = cy - d * 0.08, d * 0.18, d * 0.075
     for ex in (cx - eye_dx, cx + eye_dx):
         draw.ellipse((ex - eye_r, eye_y - eye_r, ex + eye_r, eye_y + eye_r), fill=(250, 250, 250, 255))
-        draw.ellipse((ex - eye_r / 2, eye_y - eye_r / 2, ex + eye_r / 2, eye_y + eye_r / 2), fill=(20, 20, 24, 255))
+        draw.ellipse((ex - eye_r / 2, eye_y - eye_r / 2, ex + eye_r / 2, eye_y + eye_r / 2),
+                     fill=(20, 20, 24, 255))
     name_font = fonts.face(name_size, bold=True, cjk=True)
     label_font = fonts.face(label_size, cjk=True)
     name, _ = fonts.drawable(character.name.upper())
     label, _ = fonts.drawable(character.label)
     baseline = text_top + name_size * 0.95  # baselines, so "woman" and "old man" sit on one line
     draw.text((cx, baseline), name, font=name_font, fill=(255, 255, 255, 255), anchor="ms")
-    draw.text((cx, baseline + label_size * 1.2), label, font=label_font, fill=(220, 220, 220, 255), anchor="ms")
+    draw.text((cx, baseline + label_size * 1.2), label, font=label_font, fill=(220, 220, 220, 255),
+              anchor="ms")
     return MouthAnchor(character, cx, cy + d * 0.24, d * 0.4, d * 0.28)
 
 
@@ -147,11 +151,13 @@ def draw_board(plan: PicturePlan, fonts: Fonts, size: tuple[int, int]) -> Board:
     if plan.characters:
         _shot_card(draw, plan, fonts, (w * 0.14, h * 0.1, w * 0.86, h * 0.42), max_lines=5,
                    body_size=round(h * 0.036))
-        for character, box in zip(plan.characters, _card_boxes(len(plan.characters), (w * 0.1, h * 0.45, w * 0.9,
-                                                                                          h * 0.84)), strict=True):
+        for character, box in zip(plan.characters,
+                                  _card_boxes(len(plan.characters), (w * 0.1, h * 0.45, w * 0.9, h * 0.84)),
+                                  strict=True):
             mouths.append(character_card(draw, character, fonts, box))
     else:
-        _shot_card(draw, plan, fonts, (w * 0.14, h * 0.14, w * 0.86, h * 0.8), max_lines=9, body_size=round(h * 0.042))
+        _shot_card(draw, plan, fonts, (w * 0.14, h * 0.14, w * 0.86, h * 0.8), max_lines=9,
+                   body_size=round(h * 0.042))
     panel.paste(layer, (0, 0), layer)
     return Board(panel, tuple(mouths))
 
@@ -172,5 +178,6 @@ def fit(image: Image.Image, size: tuple[int, int], ground: Image.Image | None = 
     scale = min(size[0] / sw, size[1] / sh)
     inner = (max(1, round(sw * scale)), max(1, round(sh * scale)))
     out = ground.copy() if ground is not None else Image.new("RGB", size, (0, 0, 0))
-    out.paste(image.resize(inner, Image.Resampling.LANCZOS), ((size[0] - inner[0]) // 2, (size[1] - inner[1]) // 2))
+    out.paste(image.resize(inner, Image.Resampling.LANCZOS),
+              ((size[0] - inner[0]) // 2, (size[1] - inner[1]) // 2))
     return out

@@ -71,7 +71,8 @@ def _period(grid_step: float, speeds: Floats) -> tuple[float, float] | None:
     return (lag + max(-0.5, min(0.5, shift))) * grid_step, float(centre)
 
 
-def _phase(period: float, start: float, impacts: Sequence[MotionEvent], grid: Floats, speeds: Floats) -> float:
+def _phase(period: float, start: float, impacts: Sequence[MotionEvent], grid: Floats,
+           speeds: Floats) -> float:
     """Where the beats fall: the phase nearest the impacts, else where the motion pauses."""
     sigma = period / 8
     if impacts:
@@ -80,7 +81,8 @@ def _phase(period: float, start: float, impacts: Sequence[MotionEvent], grid: Fl
                                              / (2 * sigma**2)) for e in impacts)
         return max((e.time % period for e in impacts), key=fit)
     candidates = start + np.linspace(0, period, 16, endpoint=False)
-    return float(min(candidates, key=lambda p: float(np.interp(np.arange(p, grid[-1], period), grid, speeds).mean())))
+    return float(min(candidates,
+                     key=lambda p: float(np.interp(np.arange(p, grid[-1], period), grid, speeds).mean())))
 
 
 def find_cadence(shot: int, span: tuple[float, float], times: Floats, speeds: Floats,
@@ -108,7 +110,8 @@ def find_cadence(shot: int, span: tuple[float, float], times: Floats, speeds: Fl
         near = [e for e in impacts if abs(e.time - tooth) <= snap]
         if near:
             beats.append(min(near, key=lambda e: abs(e.time - tooth)).time)
-        elif np.interp(tooth, grid, motion) >= MOVING * moving or _around(tooth, period, grid, motion) >= MOVING * moving:
+        elif (np.interp(tooth, grid, motion) >= MOVING * moving
+              or _around(tooth, period, grid, motion) >= MOVING * moving):
             beats.append(float(tooth))
     if len(beats) < MIN_BEATS:  # two bursts of motion a while apart are no rhythm
         return None

@@ -34,8 +34,8 @@ from soundstage.audio.resample import STEREO, resample, to_channels
 from soundstage.errors import AppFailed, Cancelled, InvalidInput
 from soundstage.video.plan import VideoFormat
 
-__all__ = ["AAC_BITRATE", "AAC_FRAME", "AUDIO_RATE", "MATROSKA", "MP4", "QUICKTIME", "X264_CRF", "X264_PRESET",
-           "Container", "container_for", "encode_video", "mux", "video_duration"]
+__all__ = ["AAC_BITRATE", "AAC_FRAME", "AUDIO_RATE", "MATROSKA", "MP4", "QUICKTIME", "X264_CRF",
+           "X264_PRESET", "Container", "container_for", "encode_video", "mux", "video_duration"]
 
 VIDEO_CODEC = "libx264"
 PIXEL_FORMAT = "yuv420p"
@@ -62,7 +62,8 @@ def encode_video(frames: Iterable[npt.NDArray[np.uint8]], fmt: VideoFormat, path
     """
     try:
         with av.open(str(path), "w", format="mp4", options=_mp4_options(fmt.fps)) as out:
-            stream = out.add_stream(VIDEO_CODEC, rate=fmt.fps, options={"preset": preset, "crf": str(X264_CRF)})
+            stream = out.add_stream(VIDEO_CODEC, rate=fmt.fps,
+                                    options={"preset": preset, "crf": str(X264_CRF)})
             assert isinstance(stream, av.VideoStream)
             stream.width, stream.height, stream.pix_fmt = fmt.width, fmt.height, PIXEL_FORMAT
             stream.time_base = Fraction(1, fmt.fps)
@@ -75,8 +76,9 @@ def encode_video(frames: Iterable[npt.NDArray[np.uint8]], fmt: VideoFormat, path
                 if cancelled():
                     raise Cancelled()
                 _check_frame(rgb, fmt, count)
-                frame = reformatter.reformat(av.VideoFrame.from_ndarray(rgb, format="rgb24"), format=PIXEL_FORMAT,
-                                             dst_colorspace=Colorspace.ITU709, dst_color_range=ColorRange.MPEG)
+                frame = reformatter.reformat(av.VideoFrame.from_ndarray(rgb, format="rgb24"),
+                                             format=PIXEL_FORMAT, dst_colorspace=Colorspace.ITU709,
+                                             dst_color_range=ColorRange.MPEG)
                 frame.pts, frame.time_base = count, stream.time_base
                 out.mux(stream.encode(frame))
                 count += 1
@@ -156,7 +158,8 @@ def _scan(path: Path) -> tuple[Fraction, bool, Fraction]:
             first = packet.pts if first is None else min(first, packet.pts)
             last = max(last or 0, packet.pts + (packet.duration or 0))
         if first is None or last is None or stream.time_base is None:
-            raise InvalidInput(f"video: {path.name} holds no timed video packets", field="video", value=path.name)
+            raise InvalidInput(f"video: {path.name} holds no timed video packets", field="video",
+                               value=path.name)
         return (last - first) * stream.time_base, complete, first * stream.time_base
 
 
@@ -182,8 +185,8 @@ def _audio_samples(audio: AudioBuffer, duration: Fraction) -> npt.NDArray[np.flo
 def _audio_frames(planar: npt.NDArray[np.float32]) -> Iterator[av.AudioFrame]:
     chunk = AAC_FRAME * 16
     for start in range(0, planar.shape[1], chunk):
-        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar[:, start:start + chunk]), format="fltp",
-                                           layout="stereo")
+        frame = av.AudioFrame.from_ndarray(np.ascontiguousarray(planar[:, start:start + chunk]),
+                                           format="fltp", layout="stereo")
         frame.sample_rate, frame.pts, frame.time_base = AUDIO_RATE, start, Fraction(1, AUDIO_RATE)
         yield frame
 
@@ -194,7 +197,8 @@ def _mp4_options(fps: int) -> dict[str, str]:
     The mp4 muxer's movie timescale defaults to 1/1000 s, and edit lists are written in it: measured
     here, 106,000 samples of AAC (2.2083 s, 53 frames at 24 fps) then read back as 105,984.
     """
-    return {**MP4_OPTIONS, "video_track_timescale": str(fps), "movie_timescale": str(math.lcm(fps, AUDIO_RATE))}
+    return {**MP4_OPTIONS, "video_track_timescale": str(fps),
+            "movie_timescale": str(math.lcm(fps, AUDIO_RATE))}
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ with the velocity measured in frame k+1 where that content went (the next field 
 centre moved by ``a``; a content that stopped is found where it is). Velocity lost along ``a`` in that one
 frame is an impact when less than half of it goes on (a stop, or a bounce: nothing continues along
 ``a``); velocity gained where less than half of it was already there is a start. Braking and speeding
-up over several frames (a fall under gravity) are neither. Summed over blocks, weighted by how well each block's
-texture pins its motion, and divided by the number of blocks: a number in frame widths per second
+up over several frames (a fall under gravity) are neither. Summed over blocks, weighted by how well each
+block's texture pins its motion, and divided by the number of blocks: a number in frame widths per second
 that grows with the moving thing's size and speed. Following the content, not the grid, matters: an
 edge leaving a block while the object moves on is no stop.
 """
@@ -65,7 +65,8 @@ def subject_speeds(motion: Sequence[FrameMotion | None], times: Floats, width: i
     return out
 
 
-def _follow(field: BlockField, moves: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+def _follow(field: BlockField,
+            moves: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """``field``'s vectors (px) where each block's content went (``moves``, px), and their weight
     (normalized convolution: untextured blocks do not drag the sample to zero)."""
     rows, cols = field.weights.shape

@@ -1,4 +1,5 @@
-"""Fonts and text layout for the animatic: Latin from DejaVu (or Pillow's bundled face), CJK when a font is found.
+"""Fonts and text layout for the animatic: Latin from DejaVu (or Pillow's bundled face), CJK when a font
+is found.
 
 No CJK font ships with Pillow or Debian's base image. When none is installed the animatic draws the
 non-CJK part of a text and says so in the frame (``CJK_NOTE``) rather than drawing tofu boxes.
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-__all__ = ["CJK_FONT_PATHS", "CJK_NOTE", "LATIN_FONT_PATHS", "Fonts", "find_cjk_font", "find_font", "is_cjk", "wrap"]
+__all__ = ["CJK_FONT_PATHS", "CJK_NOTE", "LATIN_FONT_PATHS", "Fonts", "find_cjk_font", "find_font", "is_cjk",
+           "wrap"]
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,8 @@ def is_cjk(text: str) -> bool:
 
 
 FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
-CJK_FONT_NAMES = ("*CJK*.tt[cf]", "*CJK*.otf", "SourceHan*", "wqy-*.tt[cf]", "*DroidSansFallback*", "ukai.ttc",
-                  "uming.ttc")
+CJK_FONT_NAMES = ("*CJK*.tt[cf]", "*CJK*.otf", "SourceHan*", "wqy-*.tt[cf]", "*DroidSansFallback*",
+                  "ukai.ttc", "uming.ttc")
 
 
 def find_font(paths: tuple[str, ...]) -> Path | None:
@@ -81,7 +83,8 @@ class Fonts:
     _cache: dict[tuple[str, int], FreeType] = field(default_factory=dict, repr=False)
 
     def face(self, size: int, *, bold: bool = False, cjk: bool = False) -> FreeType:
-        """A face at ``size`` px; ``cjk`` asks for the CJK face (which has Latin glyphs too) when there is one."""
+        """A face at ``size`` px; ``cjk`` asks for the CJK face (which has Latin glyphs too) when there is
+        one."""
         path = self.cjk if cjk and self.cjk else (self.latin_bold if bold and self.latin_bold else self.latin)
         key = (str(path), size)
         if key not in self._cache:

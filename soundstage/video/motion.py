@@ -6,8 +6,8 @@ which blocks are then searched; the camera's motion is the median of the texture
 is accepted only when blocks all over the picture share it (a lone object on a flat background also
 dominates the correlation, and must stay the subject's motion). Blocks: exhaustive block matching (sum
 of absolute differences, the codecs' method) within ``SEARCH`` pixels, refined to a fraction of a pixel
-by a step of Lucas-Kanade (the image gradients) from the best whole-pixel match. A block without texture has no measurable motion (the
-aperture problem): it gets no weight rather than a zero vector.
+by a step of Lucas-Kanade (the image gradients) from the best whole-pixel match. A block without texture
+has no measurable motion (the aperture problem): it gets no weight rather than a zero vector.
 
 Frames are float32 grey levels (0-255) of identical shape, a whole number of ``BLOCK`` pixels each way.
 Vectors are in pixels per frame: (dx, dy), x to the right, y down.
@@ -165,11 +165,13 @@ def _consensus(field: BlockField) -> tuple[float, float] | None:
         return None
     vx, vy = field.vectors[..., 0][textured], field.vectors[..., 1][textured]
     shift = (float(np.median(vx)), float(np.median(vy)))
-    agree = textured & (np.hypot(field.vectors[..., 0] - shift[0], field.vectors[..., 1] - shift[1]) < CAMERA_AGREE)
+    agree = textured & (np.hypot(field.vectors[..., 0] - shift[0],
+                                 field.vectors[..., 1] - shift[1]) < CAMERA_AGREE)
     rows, cols = agree.shape
     quadrants = sum(bool(agree[r0:r1, c0:c1].any()) for r0, r1 in ((0, rows // 2), (rows // 2, rows))
                     for c0, c1 in ((0, cols // 2), (cols // 2, cols)))
-    if agree.sum() < max(CAMERA_SHARE * textured.sum(), CAMERA_AREA * agree.size) or quadrants < CAMERA_SPREAD:
+    if (agree.sum() < max(CAMERA_SHARE * textured.sum(), CAMERA_AREA * agree.size)
+            or quadrants < CAMERA_SPREAD):
         return None
     return shift
 

@@ -81,7 +81,8 @@ def _text_sprite(lines: list[str], fonts: Fonts, size: int, frame_w: int, bottom
     return Sprite(image, (frame_w - w) // 2, bottom - h)
 
 
-def _badges(characters: tuple[Character, ...], fonts: Fonts, size: tuple[int, int]) -> tuple[Sprite, list[MouthAnchor]]:
+def _badges(characters: tuple[Character, ...], fonts: Fonts,
+            size: tuple[int, int]) -> tuple[Sprite, list[MouthAnchor]]:
     """Picture-in-picture speaker cards for shots whose picture is an image: faces there are unknown."""
     w, h = size
     ch, gap = round(h * 0.26), round(h * 0.015)
@@ -153,6 +154,7 @@ class Overlay:
                 Sprite(sprite.image, sprite.x, sprite.y - lift).paste_on(frame)
                 lift += sprite.image.size[1] + round(self.slate_size * 0.5)
         self.slate.paste_on(frame)
-        draw.text((frame.size[0] - self.slate.x, self.slate.y + self.slate_size * 0.45), _timecode(index, fps),
-                  font=self.fonts.face(self.slate_size, bold=True), fill=(255, 255, 255), anchor="ra",
-                  stroke_width=max(1, self.slate_size // 10), stroke_fill=(0, 0, 0))
+        draw.text((frame.size[0] - self.slate.x, self.slate.y + self.slate_size * 0.45),
+                  _timecode(index, fps), font=self.fonts.face(self.slate_size, bold=True),
+                  fill=(255, 255, 255), anchor="ra", stroke_width=max(1, self.slate_size // 10),
+                  stroke_fill=(0, 0, 0))

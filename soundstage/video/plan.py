@@ -122,7 +122,8 @@ class Still:
 
     def __post_init__(self) -> None:
         if self.rgb.ndim != 3 or self.rgb.shape[2] != 3 or self.rgb.dtype != np.uint8:
-            raise ValueError(f"a still must be (height, width, 3) uint8 RGB, got {self.rgb.shape} {self.rgb.dtype}")
+            raise ValueError(f"a still must be (height, width, 3) uint8 RGB, got {self.rgb.shape}"
+                             f" {self.rgb.dtype}")
         if self.rgb.shape[0] == 0 or self.rgb.shape[1] == 0:
             raise ValueError(f"a still must have pixels, got shape {self.rgb.shape}")
 
@@ -212,7 +213,8 @@ _PALETTES: tuple[tuple[str, tuple[Rgb, Rgb, Rgb]], ...] = (
     (r"kitchen|restaurant|diner|厨房", ((226, 190, 140), (110, 70, 44), (255, 240, 210))),
     (r"office|corporate|meeting room|办公室", ((200, 210, 218), (96, 106, 118), (240, 244, 248))),
     (r"hospital|clinic|laboratory|\blab\b", ((210, 232, 230), (120, 150, 150), (245, 255, 255))),
-    (r"\bnoir\b|black and white|black-and-white|monochrome|黑白", ((150, 150, 150), (16, 16, 16), (235, 235, 235))),
+    (r"\bnoir\b|black and white|black-and-white|monochrome|黑白",
+     ((150, 150, 150), (16, 16, 16), (235, 235, 235))),
     (r"\bspace\b|galaxy|\bstars?\b|太空", ((14, 10, 40), (2, 2, 8), (190, 170, 255))),
     (r"\bcity\b|street|urban|城市|街", ((92, 100, 120), (34, 36, 44), (250, 200, 110))),
     (r"\bcold\b|\bblue\b|steel", ((90, 120, 160), (24, 34, 56), (190, 215, 240))),
@@ -232,7 +234,9 @@ def palette_from_text(prompt: str, seed: int) -> tuple[Rgb, Rgb, Rgb]:
     elif len(hits) == 1:
         base = np.array(hits[0][1], dtype=float)
     else:
-        base = _MAIN_WEIGHT * np.array(hits[0][1], dtype=float) + (1 - _MAIN_WEIGHT) * np.array(hits[1][1], dtype=float)
-    shaded = np.clip(base + rng.integers(-_SEED_JITTER, _SEED_JITTER + 1, size=base.shape), 0, 255).astype(int)
+        base = (_MAIN_WEIGHT * np.array(hits[0][1], dtype=float)
+                + (1 - _MAIN_WEIGHT) * np.array(hits[1][1], dtype=float))
+    shaded = np.clip(base + rng.integers(-_SEED_JITTER, _SEED_JITTER + 1, size=base.shape), 0,
+                     255).astype(int)
     top, bottom, accent = (tuple(int(c) for c in row) for row in shaded)
     return top, bottom, accent  # type: ignore[return-value]

@@ -30,8 +30,8 @@ __all__ = ["AUDIO_CODECS", "FORMATS", "MAX_FPS", "VIDEO_CODECS", "VideoInfo", "o
 
 FORMATS = "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm"  # ffmpeg demuxer names
 VIDEO_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "libdav1d", "mpeg4", "prores"})
-AUDIO_CODECS = frozenset({"aac", "mp3", "mp3float", "opus", "libopus", "vorbis", "flac", "alac", "ac3", "eac3",
-                          "pcm_s16le", "pcm_s24le", "pcm_f32le"})
+AUDIO_CODECS = frozenset({"aac", "mp3", "mp3float", "opus", "libopus", "vorbis", "flac", "alac", "ac3",
+                          "eac3", "pcm_s16le", "pcm_s24le", "pcm_f32le"})
 MAX_FPS = 240  # frames per second: above any camera's, so more is a hostile timestamp trick
 TOLERANCE = 0.5  # seconds past max_seconds a decoded stream may run (last frame's length, AAC padding)
 
@@ -68,13 +68,15 @@ def open_video(path: Path, field: str = "video") -> InputContainer:
         raise _refuse(field, path, f"not a readable MP4, MOV, MKV or WebM video ({e.strerror})") from e
 
 
-def _check_headers(container: InputContainer, path: Path, field: str, max_seconds: float, max_pixels: int) -> None:
+def _check_headers(container: InputContainer, path: Path, field: str, max_seconds: float,
+                   max_pixels: int) -> None:
     if not container.streams.video:
         raise _refuse(field, path, "the file holds no video stream")
     video = container.streams.video[0]
     cc = video.codec_context
     if cc.name not in VIDEO_CODECS:
-        raise _refuse(field, path, f"video codec {cc.name} is not supported; use one of {', '.join(sorted(VIDEO_CODECS))}")
+        raise _refuse(field, path,
+                      f"video codec {cc.name} is not supported; use one of {', '.join(sorted(VIDEO_CODECS))}")
     if cc.width * cc.height > max_pixels:
         raise _refuse(field, path, f"frames are {cc.width}x{cc.height}; the limit is {max_pixels} pixels")
     if container.duration is not None and container.duration / av.time_base > max_seconds + TOLERANCE:
@@ -82,7 +84,8 @@ def _check_headers(container: InputContainer, path: Path, field: str, max_second
                                    f"the limit is {max_seconds:g} s")
     if container.streams.audio and container.streams.audio[0].codec_context.name not in AUDIO_CODECS:
         name = container.streams.audio[0].codec_context.name
-        raise _refuse(field, path, f"audio codec {name} is not supported; use one of {', '.join(sorted(AUDIO_CODECS))}")
+        raise _refuse(field, path,
+                      f"audio codec {name} is not supported; use one of {', '.join(sorted(AUDIO_CODECS))}")
 
 
 @dataclass
@@ -116,10 +119,12 @@ def _add_video(tally: _Tally, frame: av.VideoFrame, stream: av.VideoStream, limi
     if tally.end - tally.first > max_seconds + TOLERANCE:
         raise refuse(f"the video runs past {max_seconds:g} s, the limit")
     if tally.frames > max_seconds * MAX_FPS:
-        raise refuse(f"the video holds more than {max_seconds * MAX_FPS:g} frames ({MAX_FPS} fps for {max_seconds:g} s)")
+        raise refuse(f"the video holds more than {max_seconds * MAX_FPS:g} frames ({MAX_FPS} fps for"
+                     f" {max_seconds:g} s)")
 
 
-def _add_audio(tally: _Tally, frame: av.AudioFrame, max_seconds: float, refuse: Callable[[str], InvalidInput]) -> None:
+def _add_audio(tally: _Tally, frame: av.AudioFrame, max_seconds: float,
+               refuse: Callable[[str], InvalidInput]) -> None:
     tally.samples += frame.samples
     tally.rate, tally.channels = frame.sample_rate, len(frame.layout.channels)
     if tally.samples > (max_seconds + TOLERANCE) * tally.rate:
@@ -167,5 +172,5 @@ def _info(container: InputContainer, tally: _Tally, audio: av.AudioStream | None
         frames=tally.frames, duration=duration, video_codec=container.streams.video[0].codec_context.name,
         pixel_format=tally.pixel_format, has_audio=audio is not None and tally.samples > 0,
         audio_codec=audio.codec_context.name if audio is not None else None, audio_rate=tally.rate or None,
-        audio_channels=tally.channels or None, audio_duration=audio_duration, audio_samples=tally.samples, size=size,
-    )
+        audio_channels=tally.channels or None, audio_duration=audio_duration, audio_samples=tally.samples,
+        size=size)

@@ -66,7 +66,8 @@ class RendererRegistry:
 
     def build(self, name: str) -> VideoRenderer:
         if name not in self._factories:
-            raise ConfigError(f"video_renderer: unknown video renderer {name!r}; known: {', '.join(self.names())}")
+            raise ConfigError(f"video_renderer: unknown video renderer {name!r}; known:"
+                              f" {', '.join(self.names())}")
         return self._factories[name]()
 
 

@@ -88,7 +88,8 @@ def viseme_of(symbol: str) -> str:
     raise ValueError(f"phoneme {symbol!r} (U+{ord(symbol[0]):04X}) has no viseme; add it to IPA_TO_VISEME")
 
 
-def visemes_from_phonemes(phonemes: Iterable[tuple[str, float, float]], offset: float = 0.0) -> tuple[Viseme, ...]:
+def visemes_from_phonemes(phonemes: Iterable[tuple[str, float, float]],
+                          offset: float = 0.0) -> tuple[Viseme, ...]:
     """(symbol, start, end) in seconds -> visemes ``offset`` seconds later, equal neighbours merged."""
     spans: list[list[Any]] = []  # [shape, start, end]
     for symbol, start, end in phonemes:
@@ -125,7 +126,8 @@ def lipsync_json(characters: Iterable[Character], fps: float | None = None) -> d
         "fps": fps,
         "speakers": [
             {"name": c.name,
-             "visemes": [{"start": round(v.start, 4), "end": round(v.end, 4), "viseme": v.shape} for v in c.visemes]}
+             "visemes": [{"start": round(v.start, 4), "end": round(v.end, 4), "viseme": v.shape}
+                         for v in c.visemes]}
             for c in characters
         ],
     }

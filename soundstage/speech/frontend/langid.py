@@ -35,12 +35,23 @@ class Script(Enum):
 
 
 _STOPWORDS: dict[Language, frozenset[str]] = {
-    Language.EN: frozenset(["the", "a", "an", "and", "of", "to", "is", "are", "was", "in", "on", "it", "that", "this", "with", "for", "you", "i", "we", "he", "she", "they", "not", "have", "has", "be", "at", "by", "from", "or", "but", "what", "how", "hello", "my", "your"]),
-    Language.ES: frozenset(["el", "la", "los", "las", "un", "una", "y", "de", "del", "que", "es", "en", "no", "por", "con", "para", "se", "su", "al", "lo", "como", "pero", "está", "estás", "hola", "muy", "gracias", "yo", "tú"]),
-    Language.PT: frozenset(["o", "a", "os", "as", "um", "uma", "e", "de", "do", "da", "que", "é", "em", "não", "por", "com", "para", "se", "seu", "ao", "como", "mas", "está", "olá", "muito", "obrigado", "obrigada", "eu", "você"]),
-    Language.ID: frozenset(["yang", "dan", "di", "ke", "dari", "ini", "itu", "dengan", "untuk", "tidak", "ada", "saya", "anda", "kami", "kita", "akan", "sudah", "apa", "selamat", "pagi", "terima", "kasih", "bisa"]),
-    Language.FR: frozenset(["le", "la", "les", "un", "une", "et", "de", "des", "du", "que", "est", "en", "ne", "pas", "pour", "avec", "sur", "je", "vous", "bonjour", "merci", "très", "c'est"]),
-    Language.IT: frozenset(["il", "lo", "la", "gli", "le", "un", "una", "e", "di", "del", "che", "è", "in", "non", "per", "con", "su", "io", "tu", "ciao", "grazie", "molto", "sono"]),
+    Language.EN: frozenset(["the", "a", "an", "and", "of", "to", "is", "are", "was", "in", "on", "it", "that",
+                            "this", "with", "for", "you", "i", "we", "he", "she", "they", "not", "have",
+                            "has", "be", "at", "by", "from", "or", "but", "what", "how", "hello", "my",
+                            "your"]),
+    Language.ES: frozenset(["el", "la", "los", "las", "un", "una", "y", "de", "del", "que", "es", "en", "no",
+                            "por", "con", "para", "se", "su", "al", "lo", "como", "pero", "está", "estás",
+                            "hola", "muy", "gracias", "yo", "tú"]),
+    Language.PT: frozenset(["o", "a", "os", "as", "um", "uma", "e", "de", "do", "da", "que", "é", "em", "não",
+                            "por", "com", "para", "se", "seu", "ao", "como", "mas", "está", "olá", "muito",
+                            "obrigado", "obrigada", "eu", "você"]),
+    Language.ID: frozenset(["yang", "dan", "di", "ke", "dari", "ini", "itu", "dengan", "untuk", "tidak",
+                            "ada", "saya", "anda", "kami", "kita", "akan", "sudah", "apa", "selamat", "pagi",
+                            "terima", "kasih", "bisa"]),
+    Language.FR: frozenset(["le", "la", "les", "un", "une", "et", "de", "des", "du", "que", "est", "en", "ne",
+                            "pas", "pour", "avec", "sur", "je", "vous", "bonjour", "merci", "très", "c'est"]),
+    Language.IT: frozenset(["il", "lo", "la", "gli", "le", "un", "una", "e", "di", "del", "che", "è", "in",
+                            "non", "per", "con", "su", "io", "tu", "ciao", "grazie", "molto", "sono"]),
 }
 
 
@@ -81,7 +92,8 @@ def identify_spans(sentence: str, default: Language, latin: Sequence[Language] =
     return [s for s in spans if s.text.strip()] or [Span(sentence, default)]
 
 
-def _language(script: Script, text: str, default: Language, latin: Sequence[Language], has_kana: bool) -> Language:
+def _language(script: Script, text: str, default: Language, latin: Sequence[Language],
+              has_kana: bool) -> Language:
     if script in (Script.KANA, Script.HAN):
         return Language.JA if has_kana else Language.ZH
     if script is Script.DEVANAGARI:

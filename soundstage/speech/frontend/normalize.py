@@ -41,30 +41,33 @@ _UNITS_EN = {"km/h": "kilometres per hour", "mph": "miles per hour", "km": "kilo
              "h": "hours", "min": "minutes", "s": "seconds", "GB": "gigabytes", "MB": "megabytes"}
 _WORDS: dict[Language, _Words] = {
     Language.EN: _Words(
-        {"$": ("dollar", "dollars", "cents"), "€": ("euro", "euros", "cents"), "£": ("pound", "pounds", "pence"),
-         "¥": ("yen", "yen", ""), "Rp": ("rupiah", "rupiah", "")},
+        {"$": ("dollar", "dollars", "cents"), "€": ("euro", "euros", "cents"),
+         "£": ("pound", "pounds", "pence"), "¥": ("yen", "yen", ""), "Rp": ("rupiah", "rupiah", "")},
         _UNITS_EN, "percent", "and",
         {"&": "and", "+": "plus", "=": "equals", "@": "at", "#": "number", "°": "degrees", "×": "times"},
-        {"Dr.": "Doctor", "Mr.": "Mister", "Mrs.": "Missus", "Ms.": "Miz", "Prof.": "Professor", "St.": "Saint",
-         "vs.": "versus", "etc.": "et cetera", "e.g.": "for example", "i.e.": "that is", "approx.": "approximately",
-         "Jr.": "Junior", "Sr.": "Senior"},
+        {"Dr.": "Doctor", "Mr.": "Mister", "Mrs.": "Missus", "Ms.": "Miz", "Prof.": "Professor",
+         "St.": "Saint", "vs.": "versus", "etc.": "et cetera", "e.g.": "for example", "i.e.": "that is",
+         "approx.": "approximately", "Jr.": "Junior", "Sr.": "Senior"},
         ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
          "November", "December")),
     Language.ES: _Words(
-        {"$": ("dólar", "dólares", "centavos"), "€": ("euro", "euros", "céntimos"), "£": ("libra", "libras", "peniques"),
-         "¥": ("yen", "yenes", ""), "Rp": ("rupia", "rupias", "")},
+        {"$": ("dólar", "dólares", "centavos"), "€": ("euro", "euros", "céntimos"),
+         "£": ("libra", "libras", "peniques"), "¥": ("yen", "yenes", ""), "Rp": ("rupia", "rupias", "")},
         {"km/h": "kilómetros por hora", "km": "kilómetros", "cm": "centímetros", "mm": "milímetros",
-         "kg": "kilos", "g": "gramos", "m": "metros", "l": "litros", "°C": "grados", "h": "horas", "min": "minutos"},
+         "kg": "kilos", "g": "gramos", "m": "metros", "l": "litros", "°C": "grados", "h": "horas",
+         "min": "minutos"},
         "por ciento", "y", {"&": "y", "+": "más", "=": "igual a", "@": "arroba", "°": "grados"},
-        {"Sr.": "señor", "Sra.": "señora", "Srta.": "señorita", "Dr.": "doctor", "Dra.": "doctora", "Ud.": "usted",
-         "Uds.": "ustedes", "etc.": "etcétera", "pág.": "página", "núm.": "número"},
+        {"Sr.": "señor", "Sra.": "señora", "Srta.": "señorita", "Dr.": "doctor", "Dra.": "doctora",
+         "Ud.": "usted", "Uds.": "ustedes", "etc.": "etcétera", "pág.": "página", "núm.": "número"},
         ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
          "noviembre", "diciembre")),
     Language.PT: _Words(
-        {"R$": ("real", "reais", "centavos"), "$": ("dólar", "dólares", "centavos"), "€": ("euro", "euros", "cêntimos"),
-         "£": ("libra", "libras", "pence"), "¥": ("iene", "ienes", ""), "Rp": ("rupia", "rupias", "")},
+        {"R$": ("real", "reais", "centavos"), "$": ("dólar", "dólares", "centavos"),
+         "€": ("euro", "euros", "cêntimos"), "£": ("libra", "libras", "pence"), "¥": ("iene", "ienes", ""),
+         "Rp": ("rupia", "rupias", "")},
         {"km/h": "quilômetros por hora", "km": "quilômetros", "cm": "centímetros", "mm": "milímetros",
-         "kg": "quilos", "g": "gramas", "m": "metros", "l": "litros", "°C": "graus", "h": "horas", "min": "minutos"},
+         "kg": "quilos", "g": "gramas", "m": "metros", "l": "litros", "°C": "graus", "h": "horas",
+         "min": "minutos"},
         "por cento", "e", {"&": "e", "+": "mais", "=": "igual a", "@": "arroba", "°": "graus"},
         {"Sr.": "senhor", "Sra.": "senhora", "Dr.": "doutor", "Dra.": "doutora", "etc.": "etcétera",
          "Av.": "avenida"},
@@ -73,8 +76,9 @@ _WORDS: dict[Language, _Words] = {
     Language.ID: _Words(
         {"Rp": ("rupiah", "rupiah", ""), "$": ("dolar", "dolar", "sen"), "€": ("euro", "euro", "sen"),
          "£": ("pound", "pound", "pence"), "¥": ("yen", "yen", "")},
-        {"km/h": "kilometer per jam", "km": "kilometer", "cm": "sentimeter", "mm": "milimeter", "kg": "kilogram",
-         "g": "gram", "m": "meter", "l": "liter", "°C": "derajat Celsius", "h": "jam", "min": "menit"},
+        {"km/h": "kilometer per jam", "km": "kilometer", "cm": "sentimeter", "mm": "milimeter",
+         "kg": "kilogram", "g": "gram", "m": "meter", "l": "liter", "°C": "derajat Celsius", "h": "jam",
+         "min": "menit"},
         "persen", "dan", {"&": "dan", "+": "tambah", "=": "sama dengan", "@": "at", "°": "derajat"},
         {"Bpk.": "Bapak", "Ibu.": "Ibu", "dll.": "dan lain-lain", "dsb.": "dan sebagainya", "Jl.": "Jalan",
          "Dr.": "Doktor", "Prof.": "Profesor"},
@@ -82,12 +86,13 @@ _WORDS: dict[Language, _Words] = {
          "November", "Desember")),
 }
 _ZH = {"currency": {"$": "美元", "€": "欧元", "£": "英镑", "¥": "元", "￥": "元", "Rp": "印尼盾"},
-       "units": {"km/h": "公里每小时", "km": "公里", "cm": "厘米", "mm": "毫米", "kg": "公斤", "g": "克", "m": "米",
-                 "l": "升", "°C": "摄氏度", "GB": "GB"},
+       "units": {"km/h": "公里每小时", "km": "公里", "cm": "厘米", "mm": "毫米", "kg": "公斤", "g": "克",
+                 "m": "米", "l": "升", "°C": "摄氏度", "GB": "GB"},
        "symbols": {"&": "和", "+": "加", "=": "等于", "@": "艾特", "~": "到", "°": "度"}}
 _JA = {"currency": {"$": "ドル", "€": "ユーロ", "£": "ポンド", "¥": "円", "￥": "円", "Rp": "ルピア"},
-       "units": {"km/h": "キロメートル毎時", "km": "キロメートル", "cm": "センチメートル", "mm": "ミリメートル",
-                 "kg": "キログラム", "g": "グラム", "m": "メートル", "l": "リットル", "°C": "度", "%": "パーセント"},
+       "units": {"km/h": "キロメートル毎時", "km": "キロメートル", "cm": "センチメートル",
+                 "mm": "ミリメートル", "kg": "キログラム", "g": "グラム", "m": "メートル", "l": "リットル",
+                 "°C": "度", "%": "パーセント"},
        "symbols": {"&": "と", "+": "プラス", "=": "イコール", "@": "アット"}}
 
 _NUM = r"\d+(?:[.,]\d+)*"
@@ -120,8 +125,8 @@ def _normalize_latin(text: str, lang: Language, w: _Words) -> str:
     text = _currency(text, lang, w)
     text = re.sub(rf"({_NUM})\s*%", lambda m: f"{_number(m.group(1), lang)} {w.percent}", text)
     units = "|".join(re.escape(u) for u in sorted(w.units, key=len, reverse=True))
-    text = re.sub(rf"({_NUM})\s*({units})(?![\w/])", lambda m: f"{_number(m.group(1), lang)} {w.units[m.group(2)]}",
-                  text)
+    text = re.sub(rf"({_NUM})\s*({units})(?![\w/])",
+                  lambda m: f"{_number(m.group(1), lang)} {w.units[m.group(2)]}", text)
     text = re.sub(r"\b(\d+)(st|nd|rd|th|º|ª|o|a)\b", lambda m: _ordinal(m, lang), text)
     text = re.sub(_NUM, lambda m: _number(m.group(0), lang), text)
     for sym, word in w.symbols.items():
@@ -216,7 +221,8 @@ def _normalize_cjk(text: str, table: dict[str, dict[str, str]], time: Callable[[
     for sym, word in sorted(table["currency"].items(), key=lambda kv: -len(kv[0])):
         text = re.sub(rf"{re.escape(sym)}\s?(\d+(?:\.\d+)?)", rf"\g<1>{word}", text)
     units = "|".join(re.escape(u) for u in sorted(table["units"], key=len, reverse=True))
-    text = re.sub(rf"(\d+(?:\.\d+)?)\s*({units})(?![A-Za-z/])", lambda m: m.group(1) + table["units"][m.group(2)], text)
+    text = re.sub(rf"(\d+(?:\.\d+)?)\s*({units})(?![A-Za-z/])",
+                  lambda m: m.group(1) + table["units"][m.group(2)], text)
     for sym, word in table["symbols"].items():
         text = text.replace(sym, word)
     return text

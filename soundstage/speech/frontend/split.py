@@ -12,11 +12,14 @@ from soundstage.speech.frontend.phonemes import Phonemes
 
 __all__ = ["MAX_PHONEMES", "split_phonemes", "split_sentences"]
 
-MAX_PHONEMES = 510  # Kokoro's context is 512 tokens including a pad at each end; its style packs have 510 rows
+# Kokoro's context is 512 tokens including a pad at each end; its style packs have 510 rows
+MAX_PHONEMES = 510
 
 # Abbreviations whose period does not end a sentence (en, es, pt, id).
 _ABBREVIATIONS = frozenset(
-    ["mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "no", "fig", "approx", "dept", "est", "inc", "ltd", "co", "mt", "ave", "sra", "srta", "dra", "ud", "uds", "av", "pág", "núm", "dto", "sto", "sta", "exmo", "exma", "jl", "sdr", "bpk", "ibu", "dll", "dsb"]
+    ["mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "vs", "etc", "e.g", "i.e", "no", "fig", "approx",
+     "dept", "est", "inc", "ltd", "co", "mt", "ave", "sra", "srta", "dra", "ud", "uds", "av", "pág", "núm",
+     "dto", "sto", "sta", "exmo", "exma", "jl", "sdr", "bpk", "ibu", "dll", "dsb"]
 )
 _END = re.compile(r"([.!?…]+[\"'”’)\]]*|[。！？]+[」』”）]*)(\s+|$)|([。！？]+[」』”）]*)")
 _CLAUSE = re.compile(r"[,;:，；：、—]")
