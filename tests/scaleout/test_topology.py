@@ -27,7 +27,8 @@ SLEEPS = 20  # jobs writing an output file, long enough for both workers to take
 
 
 @pytest.fixture
-def topology(tmp_path: Path, pg_url: str, s3_endpoint: str, s3_bucket: str) -> Iterator[tuple[Server, dict[str, str]]]:
+def topology(tmp_path: Path, pg_url: str, s3_endpoint: str,
+             s3_bucket: str) -> Iterator[tuple[Server, dict[str, str]]]:
     env = scaleout_env(pg_url, s3_endpoint, s3_bucket)
     workers = [WorkerProcess(tmp_path / f"machine-{i}", env).start() for i in (1, 2)]
     try:
@@ -51,12 +52,14 @@ def _object_store_download(url: str, s3_endpoint: str) -> bytes:
     return second.content
 
 
-def test_fifty_jobs_on_two_stateless_workers(topology: tuple[Server, dict[str, str]], s3_endpoint: str) -> None:
+def test_fifty_jobs_on_two_stateless_workers(topology: tuple[Server, dict[str, str]],
+                                             s3_endpoint: str) -> None:
     api, env = topology
     soundstage.falclient.use_server(api.url)
     client = fal_client.SyncClient(key=TEST_KEY)
     blobs = [os.urandom(64) + bytes([i]) for i in range(UPLOADS)]
-    handles = [(client.submit("test/copy", arguments={"url": client.upload(b, "application/octet-stream")}), b)
+    handles = [(client.submit("test/copy",
+                              arguments={"url": client.upload(b, "application/octet-stream")}), b)
                for b in blobs]
     small = client.upload(b"sixteen bytes!!!", "application/octet-stream")
     refs = [client.submit("test/admit", arguments={"url": small}) for _ in range(REFERENCES)]
@@ -85,8 +88,8 @@ def test_fifty_jobs_on_two_stateless_workers(topology: tuple[Server, dict[str, s
         assert httpx.get(f"{moved.url}/ready").json() == {"status": "ready", "store": "ok", "storage": "ok"}
 
 
-def test_a_key_revoked_anywhere_stops_working_in_the_api_at_once(tmp_path: Path, pg_url: str, s3_endpoint: str,
-                                                                   s3_bucket: str) -> None:
+def test_a_key_revoked_anywhere_stops_working_in_the_api_at_once(tmp_path: Path, pg_url: str,
+                                                                 s3_endpoint: str, s3_bucket: str) -> None:
     """Keys live in PostgreSQL; the API caches lookups, and a revocation's notification clears the cache."""
     import subprocess
     import sys
@@ -95,14 +98,15 @@ def test_a_key_revoked_anywhere_stops_working_in_the_api_at_once(tmp_path: Path,
     env = scaleout_env(pg_url, s3_endpoint, s3_bucket)
     cli = [sys.executable, "-m", "soundstage", "keys"]
     run_env = {**os.environ, **env, "SOUNDSTAGE_DATA_DIR": str(tmp_path / "admin")}
-    secret = subprocess.run([*cli, "create", "--name", "studio"], env=run_env, check=True, capture_output=True,
-                            text=True).stdout.strip()
+    secret = subprocess.run([*cli, "create", "--name", "studio"], env=run_env, check=True,
+                            capture_output=True, text=True).stdout.strip()
     auth = {"Authorization": f"Key {secret}"}
     with api_server(tmp_path / "api", env) as api:
         assert httpx.post(f"{api.url}/queue/test/echo", json={"text": "a"}, headers=auth).status_code == 200
         subprocess.run([*cli, "revoke", secret.split(":")[0]], env=run_env, check=True, capture_output=True)
         deadline = time.monotonic() + 1.0
-        while (code := httpx.post(f"{api.url}/queue/test/echo", json={"text": "a"}, headers=auth).status_code) == 200:
+        while (code := httpx.post(f"{api.url}/queue/test/echo", json={"text": "a"},
+                                  headers=auth).status_code) == 200:
             assert time.monotonic() < deadline, "the revoked key still works after 1 s"
             time.sleep(0.05)
         assert code == 401

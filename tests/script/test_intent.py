@@ -404,7 +404,8 @@ def test_the_issue_prompts_say_why(prompt: str) -> None:
 def test_text_gives_a_reason_too() -> None:
     decision = classify("Make sure you lock the door.")
     assert decision.mode is Mode.TEXT
-    assert decision.reason == "opens with 'Make sure you lock the ...', but what follows ('sure') is not something to make"
+    assert decision.reason == ("opens with 'Make sure you lock the ...', but what follows ('sure') is not"
+                               " something to make")
     assert classify("The library opens at nine.").reason == "does not open by asking for something to be made"
 
 

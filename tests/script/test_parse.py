@@ -27,8 +27,8 @@ def test_screenplay_lines_cues_pauses_and_heading() -> None:
 
 def test_dia_tags_minimax_pauses_and_explicit_voice() -> None:
     script = parse_script("[S1] Hello there. [S2] Hi <#0.3#> you.\nBob (voice: kian_en_zh): Hey.")
-    assert [(i.speaker, i.text) for i in script.lines] == [("S1", "Hello there."), ("S2", "Hi"), ("S2", "you."),
-                                                           ("Bob", "Hey.")]
+    assert [(i.speaker, i.text) for i in script.lines] == [("S1", "Hello there."), ("S2", "Hi"),
+                                                           ("S2", "you."), ("Bob", "Hey.")]
     assert Pause(0.3) in script.items
     bob = next(s for s in script.speakers if s.name == "Bob")
     assert bob.voice == "kian_en_zh" and bob.gender == "male"

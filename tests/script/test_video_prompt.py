@@ -7,12 +7,13 @@ import pytest
 from soundstage.script.model import CueKind
 from soundstage.script.video_prompt import parse_video_prompt
 
-SEED = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on the plate, "
-        "dialogue: 'Service is on'.")
+SEED = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on the"
+        " plate, dialogue: 'Service is on'.")
 
 CASES = [
     (SEED, [("Chef", "Service is on")]),
-    ('An old man sits on a bench. He says, "We close at nine." A young woman replies: "Then we had better hurry."',
+    ('An old man sits on a bench. He says, "We close at nine." A young woman replies: "Then we had better'
+     ' hurry."',
      [("Old man", "We close at nine."), ("Young woman", "Then we had better hurry.")]),
     ('"Ready?" she asks. The boy nods.', [("Woman", "Ready?")]),
     ("女孩低声说：“我们走吧。”雨夜的街道。", [("女孩", "我们走吧。")]),
@@ -23,7 +24,8 @@ CASES = [
     ('A woman in a kitchen says: "It\'s ready." Then the man answers "Smells great".',
      [("Woman", "It's ready."), ("Man", "Smells great")]),
     ("Una mujer en la cocina, diálogo: 'La cena está lista'.", [("Speaker", "La cena está lista")]),
-    ("카페에 한 여자가 앉아 있다. 여자가 말한다: “지하철역이 어디에 있어요?”", [("여자", "지하철역이 어디에 있어요?")]),
+    ("카페에 한 여자가 앉아 있다. 여자가 말한다: “지하철역이 어디에 있어요?”",
+     [("여자", "지하철역이 어디에 있어요?")]),
     ("A sunrise over the mountains, birds, wind.", []),
 ]
 

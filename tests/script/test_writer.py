@@ -61,7 +61,8 @@ def test_writes_validates_and_converts(endpoint: tuple[str, list[dict[str, objec
 
 @pytest.mark.parametrize("answer", ["not json", json.dumps({"speakers": [], "items": []}),
                                     json.dumps({**GOOD, "items": [{"type": "pause", "seconds": 99}]})])
-def test_invalid_answers_are_refused(endpoint: tuple[str, list[dict[str, object]], list[str]], answer: str) -> None:
+def test_invalid_answers_are_refused(endpoint: tuple[str, list[dict[str, object]], list[str]],
+                                     answer: str) -> None:
     url, _, answers = endpoint
     answers.append(answer)
     with pytest.raises(AppFailed):

@@ -26,7 +26,8 @@ TEST_THREADS = 2  # the machine has two cores, shared: more threads only add con
 
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
-    path = Path(os.environ.get("SOUNDSTAGE_TEST_MODELS_DIR") or Path.home() / ".cache" / "soundstage-test" / "models")
+    path = Path(os.environ.get("SOUNDSTAGE_TEST_MODELS_DIR")
+                or Path.home() / ".cache" / "soundstage-test" / "models")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -48,11 +49,13 @@ def espeak(models_dir: Path) -> Iterator[EspeakEngine]:
 
 def speak(engine: SpeechEngine, text: str, voice: str = "af_heart", language: Language = Language.EN,
           **controls: float) -> Speech:
-    return collect(engine.synthesize(SpeechRequest(text, language, resolve_voice(voice), Controls(**controls))))
+    return collect(engine.synthesize(SpeechRequest(text, language, resolve_voice(voice),
+                                                   Controls(**controls))))
 
 
 def f0_track(audio: np.ndarray, rate: int) -> np.ndarray:
-    """F0 per 10 ms by WORLD's Harvest (a different estimator from the DIO the pitch control uses); 0 = unvoiced."""
+    """F0 per 10 ms by WORLD's Harvest (a different estimator from the DIO the pitch control uses); 0 =
+    unvoiced."""
     import pyworld
 
     f0, _ = pyworld.harvest(audio.astype(np.float64), rate, f0_floor=50.0, f0_ceil=800.0, frame_period=10.0)

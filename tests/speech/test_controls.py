@@ -47,7 +47,8 @@ def test_model_speed_alone_is_not_linear_hence_the_calibration(kokoro: KokoroEng
 
 
 @pytest.mark.parametrize("semitones", [-12, -5, 4, 12])
-def test_pitch_moves_median_f0_and_keeps_duration(kokoro: KokoroEngine, normal: Speech, semitones: int) -> None:
+def test_pitch_moves_median_f0_and_keeps_duration(kokoro: KokoroEngine, normal: Speech,
+                                                  semitones: int) -> None:
     shifted = speak(kokoro, TEXT, pitch=semitones)
     moved = f0_shift_semitones(shifted.audio.mono(), normal.audio.mono(), SPEECH_RATE)
     assert moved == pytest.approx(semitones, abs=0.3)
@@ -55,7 +56,8 @@ def test_pitch_moves_median_f0_and_keeps_duration(kokoro: KokoroEngine, normal: 
 
 
 @pytest.mark.parametrize("volume", [0.5, 0.7, 1.5, 2.0])
-def test_volume_changes_loudness_without_clipping(kokoro: KokoroEngine, normal: Speech, volume: float) -> None:
+def test_volume_changes_loudness_without_clipping(kokoro: KokoroEngine, normal: Speech,
+                                                  volume: float) -> None:
     louder = speak(kokoro, TEXT, volume=volume)
     change = integrated_lufs(louder.audio) - integrated_lufs(normal.audio)
     assert change == pytest.approx(20 * math.log10(volume), abs=0.5)
@@ -75,7 +77,8 @@ def test_time_stretch_keeps_pitch_and_hits_the_length() -> None:
         integrated_lufs(AudioBuffer.from_mono(tone, SPEECH_RATE)), abs=0.5)
 
 
-@pytest.mark.parametrize(("field", "value"), [("speed", 2.5), ("pitch", -13), ("volume", 0.1), ("speed", math.nan)])
+@pytest.mark.parametrize(("field", "value"),
+                         [("speed", 2.5), ("pitch", -13), ("volume", 0.1), ("speed", math.nan)])
 def test_out_of_range_controls_name_the_field_and_limits(field: str, value: float) -> None:
     with pytest.raises(InvalidInput, match=f"{field}: .* is outside"):
         Controls(**{field: value})

@@ -16,15 +16,20 @@ TONES = set("→↗↓↘")
 
 @pytest.mark.parametrize(("language", "text", "expected"), [
     (EN, "Dr. Smith paid $3.50.", "Doctor Smith paid three dollars and fifty cents."),
-    (EN, "Meet at 10:05 pm on 2025-03-14.", "Meet at ten oh five p m on March fourteenth, twenty twenty-five."),
-    (EN, "50% of 1,234 km & the 3rd", "fifty percent of one thousand, two hundred and thirty-four kilometres and the third"),
+    (EN, "Meet at 10:05 pm on 2025-03-14.",
+     "Meet at ten oh five p m on March fourteenth, twenty twenty-five."),
+    (EN, "50% of 1,234 km & the 3rd",
+     "fifty percent of one thousand, two hundred and thirty-four kilometres and the third"),
     (EN, "Pi is 3.14", "Pi is three point one four"),
     (ES, "El Sr. García pagó 12,50 €.", "El señor García pagó doce euros y cincuenta céntimos."),
-    (ES, "A las 10:30, 3,5 km y 25%.", "A las diez y treinta, tres coma cinco kilómetros y veinticinco por ciento."),
+    (ES, "A las 10:30, 3,5 km y 25%.",
+     "A las diez y treinta, tres coma cinco kilómetros y veinticinco por ciento."),
     (PT, "O Sr. Silva pagou R$ 1.234,56.",
      "O senhor Silva pagou mil, duzentos e trinta e quatro reais e cinquenta e seis centavos."),
-    (ID, "Harganya Rp 15.000, pukul 10:30.", "Harganya lima belas ribu rupiah, pukul sepuluh lewat tiga puluh."),
-    (ZH, "价格是$12.5，温度25°C，时间10:30，2025-03-14。", "价格是12.5美元，温度25摄氏度，时间10点30分，2025年3月14日。"),
+    (ID, "Harganya Rp 15.000, pukul 10:30.",
+     "Harganya lima belas ribu rupiah, pukul sepuluh lewat tiga puluh."),
+    (ZH, "价格是$12.5，温度25°C，时间10:30，2025-03-14。",
+     "价格是12.5美元，温度25摄氏度，时间10点30分，2025年3月14日。"),
     (JA, "価格は¥1,200です。10:30に3km走った。", "価格は1200円です。10時30分に3キロメートル走った。"),
 ])
 def test_normalize(language: Language, text: str, expected: str) -> None:
@@ -33,7 +38,8 @@ def test_normalize(language: Language, text: str, expected: str) -> None:
 
 def test_sentences_respect_abbreviations_decimals_and_cjk_stops() -> None:
     text = "Dr. Smith paid $3.50 today. Is it fine? Yes! 你好。我很好。"
-    assert split_sentences(text) == ["Dr. Smith paid $3.50 today.", "Is it fine?", "Yes!", "你好。", "我很好。"]
+    assert split_sentences(text) == ["Dr. Smith paid $3.50 today.", "Is it fine?", "Yes!", "你好。",
+                                     "我很好。"]
 
 
 def test_long_sentence_is_cut_at_clauses_within_the_window() -> None:

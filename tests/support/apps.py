@@ -132,17 +132,21 @@ def _admit_fetch(inp: FetchInput, admission: Admission) -> FetchInput:
     """Fetch at submit: a file over 16 bytes is refused before anything is queued; else keep a copy."""
     data, content_type = admission.fetch(inp.url, field="url", limit=inp.limit)
     if len(data) > 16:
-        raise InvalidInput(f"url: file is {len(data)} bytes; this app takes at most 16", field="url", value=inp.url)
-    return FetchInput(url=admission.keep(data, file_name="kept.bin", content_type=content_type), limit=inp.limit)
+        raise InvalidInput(f"url: file is {len(data)} bytes; this app takes at most 16", field="url",
+                           value=inp.url)
+    return FetchInput(url=admission.keep(data, file_name="kept.bin", content_type=content_type),
+                      limit=inp.limit)
 
 
 APPS = [
-    App(id="test/echo", title="Echo", input=EchoInput, output=EchoOutput, load=_echo, aliases=("test/echo-alias",)),
+    App(id="test/echo", title="Echo", input=EchoInput, output=EchoOutput, load=_echo,
+        aliases=("test/echo-alias",)),
     App(id="test/sleep", title="Sleep", input=SleepInput, output=SleepOutput, load=_sleep),
     App(id="test/fetch", title="Fetch", input=FetchInput, output=FetchOutput, load=_fetch),
     App(id="test/stream", title="Stream", input=StreamInput, output=StreamOutput, load=_stream),
     App(id="test/noop", title="No-op", input=NoopInput, output=NoopOutput, load=_noop),
-    App(id="test/copy", title="Copy an input file to an output file", input=CopyInput, output=CopyOutput, load=_copy),
+    App(id="test/copy", title="Copy an input file to an output file", input=CopyInput, output=CopyOutput,
+        load=_copy),
     App(id="test/admit", title="Checked at submit", input=FetchInput, output=FetchOutput, load=_fetch,
         admit=_admit_fetch),
     App(id="test/single", title="One at a time", input=SleepInput, output=SleepOutput, load=_sleep,

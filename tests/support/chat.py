@@ -24,7 +24,8 @@ class ChatEndpoint:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 outer.requests.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                reply = json.dumps({"choices": [{"message": {"role": "assistant", "content": outer.answers.pop(0)}}]})
+                reply = json.dumps({"choices": [{"message": {"role": "assistant",
+                                                             "content": outer.answers.pop(0)}}]})
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
@@ -44,6 +45,7 @@ class ChatEndpoint:
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()

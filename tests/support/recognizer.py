@@ -43,7 +43,8 @@ NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")  # Whisper writes "9" where the
 
 
 def default_cache_dir() -> Path:
-    path = Path(os.environ.get("SOUNDSTAGE_TEST_MODELS_DIR") or Path.home() / ".cache" / "soundstage-test" / "models")
+    path = Path(os.environ.get("SOUNDSTAGE_TEST_MODELS_DIR")
+                or Path.home() / ".cache" / "soundstage-test" / "models")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -20,7 +20,8 @@ from tests.support.server import free_port
 __all__ = ["S3_ENV", "MotoServer", "TcpProxy", "fresh_bucket"]
 
 # moto accepts any credentials; these are the standard AWS variables S3Storage reads.
-S3_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+S3_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+          "AWS_DEFAULT_REGION": "us-east-1"}
 
 
 class MotoServer:
@@ -30,14 +31,16 @@ class MotoServer:
 
     @staticmethod
     def available() -> bool:
-        return importlib.util.find_spec("moto.server") is not None and importlib.util.find_spec("flask") is not None
+        return (importlib.util.find_spec("moto.server") is not None
+                and importlib.util.find_spec("flask") is not None)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> MotoServer:
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
+                                      str(self.port)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -61,7 +64,8 @@ def fresh_bucket(endpoint: str) -> str:
 
 
 def _credentials() -> dict[str, str]:
-    return {"aws_access_key_id": S3_ENV["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": S3_ENV["AWS_SECRET_ACCESS_KEY"],
+    return {"aws_access_key_id": S3_ENV["AWS_ACCESS_KEY_ID"],
+            "aws_secret_access_key": S3_ENV["AWS_SECRET_ACCESS_KEY"],
             "region_name": S3_ENV["AWS_DEFAULT_REGION"]}
 
 

@@ -35,7 +35,8 @@ class WorkerProcess:
     def __init__(self, data_dir: Path, env: dict[str, str], worker_id: str | None = None) -> None:
         self.data_dir, self.worker_id = data_dir, worker_id or data_dir.name
         data_dir.mkdir(parents=True, exist_ok=True)
-        self.env = {**os.environ, "SOUNDSTAGE_DATA_DIR": str(data_dir), "SOUNDSTAGE_APPS": "tests.support.apps:APPS",
+        self.env = {**os.environ, "SOUNDSTAGE_DATA_DIR": str(data_dir),
+                    "SOUNDSTAGE_APPS": "tests.support.apps:APPS",
                     "SOUNDSTAGE_API_KEYS": f"{TEST_KEY},{OTHER_KEY}", "SOUNDSTAGE_LEASE_SECONDS": "2",
                     "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}", **env}
         self.log = data_dir / "worker.log"
@@ -62,7 +63,8 @@ class WorkerProcess:
             return
         killed = procs.stop(self.proc)
         if killed:
-            raise AssertionError(f"worker {self.worker_id} did not stop cleanly; killed:\n  " + "\n  ".join(killed))
+            raise AssertionError(f"worker {self.worker_id} did not stop cleanly; killed:\n  "
+                                 + "\n  ".join(killed))
 
 
 def wait_completed(base_url: str, path: str, ids: list[str], timeout: float = 120) -> None:

@@ -84,7 +84,8 @@ class Server:
 
     def worker_pids(self) -> list[int]:
         assert self.proc is not None
-        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], check=False, capture_output=True, text=True).stdout
+        out = subprocess.run(["pgrep", "-P", str(self.proc.pid)], check=False, capture_output=True,
+                             text=True).stdout
         return [int(p) for p in out.split()]
 
     def worker(self, worker_id: str) -> subprocess.Popen[bytes]:

@@ -95,8 +95,10 @@ def _rest_multipart(base: str, p: Payload) -> tuple[list[httpx.Response], str]:
                       json={"file_name": p.file_name, "content_type": p.declared})
     upload_url = init.json()["upload_url"]
     half = len(p.data) // 2
-    parts = [httpx.put(f"{upload_url}/{n}", content=chunk) for n, chunk in ((1, p.data[:half]), (2, p.data[half:]))]
-    done = httpx.post(f"{upload_url}/complete", json={"parts": [{"partNumber": n, "etag": "x"} for n in (1, 2)]})
+    parts = [httpx.put(f"{upload_url}/{n}", content=chunk)
+             for n, chunk in ((1, p.data[:half]), (2, p.data[half:]))]
+    done = httpx.post(f"{upload_url}/complete",
+                      json={"parts": [{"partNumber": n, "etag": "x"} for n in (1, 2)]})
     return [init, *parts, done], done.json()["file_url"]
 
 

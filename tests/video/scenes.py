@@ -17,14 +17,15 @@ import av
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["Drops", "Scene", "Walker", "cut_scene", "flash_scene", "lone_box_scene", "pan_scene", "static_scene",
-           "texture", "vfr_time", "write"]
+__all__ = ["Drops", "Scene", "Walker", "cut_scene", "flash_scene", "lone_box_scene", "pan_scene",
+           "static_scene", "texture", "vfr_time", "write"]
 
 RGB = npt.NDArray[np.uint8]
 WIDTH, HEIGHT = 320, 180
 
 
-def texture(seed: int, tint: tuple[int, int, int], size: tuple[int, int] = (WIDTH, HEIGHT)) -> npt.NDArray[np.float32]:
+def texture(seed: int, tint: tuple[int, int, int],
+            size: tuple[int, int] = (WIDTH, HEIGHT)) -> npt.NDArray[np.float32]:
     """A static, softly blotched background (tint +- 25 levels), blocks of 8 px blurred."""
     rng = np.random.default_rng(seed)
     w, h = size
@@ -45,7 +46,8 @@ def _noisy(base: npt.NDArray[np.float32], rng: np.random.Generator) -> RGB:
     return np.clip(base + rng.normal(0, 1.5, base.shape[:2] + (1,)), 0, 255).astype(np.uint8)
 
 
-def _box(img: npt.NDArray[np.float32], x: float, y: float, w: int, h: int, colour: tuple[int, int, int]) -> None:
+def _box(img: npt.NDArray[np.float32], x: float, y: float, w: int, h: int,
+         colour: tuple[int, int, int]) -> None:
     x0, y0 = round(x), round(y)
     img[max(0, y0):max(0, y0 + h), max(0, x0):max(0, x0 + w)] = colour
 
@@ -92,7 +94,8 @@ class Walker:
     @property
     def plants(self) -> list[int]:
         """Every frame where a foot lands (the first swing may have begun before frame 0)."""
-        return [p for p in range(self.first_plant % self.step_frames, self.frames - 1, self.step_frames) if p >= 2]
+        return [p for p in range(self.first_plant % self.step_frames, self.frames - 1, self.step_frames)
+                if p >= 2]
 
     def foot_x(self, foot: int, k: int) -> float:
         """Where foot 0 or 1 is in frame ``k``: planted where the body was at its plant, swinging
@@ -180,7 +183,8 @@ def write(scene: Scene, path: Path, *, vfr: bool = False, audio: npt.ArrayLike |
         if sound is not None and audio is not None:
             samples = np.asarray(audio, np.float32)
             for start in range(0, samples.size, 1024):
-                chunk = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="fltp", layout="mono")
+                chunk = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="fltp",
+                                                   layout="mono")
                 chunk.sample_rate, chunk.pts = 48_000, start
                 out.mux(sound.encode(chunk))
             out.mux(sound.encode())

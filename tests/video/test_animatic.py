@@ -70,7 +70,8 @@ def test_exact_frame_count_size_and_type() -> None:
 
 def test_the_same_plan_gives_the_same_frames() -> None:
     maya = Character("Maya", "woman", (210, 120, 90), (Viseme(0.2, 0.6, "aa"),))
-    plan = text_plan(camera=CameraMove.PUSH_IN, characters=(maya,), captions=(Caption("Hello", 0.1, 1.0, "Maya"),))
+    plan = text_plan(camera=CameraMove.PUSH_IN, characters=(maya,),
+                     captions=(Caption("Hello", 0.1, 1.0, "Maya"),))
     digests = [hashlib.sha256(b"".join(f.tobytes() for f in render(plan))).hexdigest() for _ in range(2)]
     assert digests[0] == digests[1]
 
@@ -185,7 +186,8 @@ def test_cjk_without_a_font_draws_the_latin_part_and_says_so() -> None:
     text, omitted = fonts.drawable("镜头推进 chef 厨房")
     assert (text, omitted) == ("chef", True)
     assert CJK_NOTE.startswith("[CJK")
-    frames = list(AnimaticRenderer(fonts).render(text_plan(description="镜头推进，厨师在厨房里摆盘"), lambda: False))
+    frames = list(AnimaticRenderer(fonts).render(text_plan(description="镜头推进，厨师在厨房里摆盘"),
+                                                 lambda: False))
     assert len(frames) == SMALL.frames
 
 
@@ -195,8 +197,8 @@ def test_look_frames_saved_for_review() -> None:
     maya = Character("Maya", "woman", (214, 120, 90), (Viseme(0.5, 1.0, "aa"), Viseme(1.0, 1.3, "ou")))
     tom = Character("Tom", "old man", (90, 140, 200), ())
     plan = text_plan(fmt, CameraMove.PUSH_IN, (maya, tom), (Caption("Service is on.", 0.3, 1.8, "Maya"),),
-                     "Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on "
-                     "the plate, dialogue: 'Service is on'.")
+                     "Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in"
+                     " on the plate, dialogue: 'Service is on'.")
     ARTIFACTS.mkdir(exist_ok=True)
     for i, frame in enumerate(render(plan)):
         if i in (0, 20, 47):
@@ -209,7 +211,8 @@ def test_look_image_and_reference_frames_saved_for_review(tmp_path: Path) -> Non
     y, x = np.mgrid[0:540, 0:960]
     photo = np.stack([(x * 255 // 960), (y * 255 // 540), np.full_like(x, 120)], axis=2).astype(np.uint8)
     maya = Character("Maya", "woman", (214, 120, 90), (Viseme(0.2, 0.8, "oh"),))
-    base = text_plan(fmt, CameraMove.PAN_RIGHT, (maya,), (Caption("镜头推进 — the kitchen at dawn", 0.0, 1.0),),
+    base = text_plan(fmt, CameraMove.PAN_RIGHT, (maya,),
+                     (Caption("镜头推进 — the kitchen at dawn", 0.0, 1.0),),
                      "镜头缓缓推进，厨师在厨房里摆盘 (a chef plates a dish)")
     ARTIFACTS.mkdir(exist_ok=True)
     image = render(replace(base, images=(Still(photo),), end_image=solid((30, 30, 200), 640, 480)))

@@ -1,4 +1,5 @@
-"""Encoding and muxing: exact frames, fps and time base; audio exactly as long as the picture; copied packets."""
+"""Encoding and muxing: exact frames, fps and time base; audio exactly as long as the picture; copied
+packets."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from tests.video.plans import text_plan
 
 def gradient_frames(fmt: VideoFormat) -> list[npt.NDArray[np.uint8]]:
     x = np.linspace(0, 255, fmt.width, dtype=np.float32)[None, :, None]
-    return [np.broadcast_to((x + 3 * k) % 256, (fmt.height, fmt.width, 3)).astype(np.uint8) for k in range(fmt.frames)]
+    return [np.broadcast_to((x + 3 * k) % 256, (fmt.height, fmt.width, 3)).astype(np.uint8)
+            for k in range(fmt.frames)]
 
 
 def encoded(tmp_path: Path, fmt: VideoFormat) -> Path:
@@ -70,8 +72,10 @@ def test_the_picture_survives_encoding(tmp_path: Path) -> None:
     assert error < 4  # of 255, mean over the frame: BT.709 in, BT.709 out
 
 
-@pytest.mark.parametrize("seconds,rate,channels", [(1.0, SPEECH_RATE, 1), (3.7, AUDIO_RATE, 2), (2.0, 44_100, 2)])
-def test_audio_is_exactly_as_long_as_the_picture(tmp_path: Path, seconds: float, rate: int, channels: int) -> None:
+@pytest.mark.parametrize("seconds,rate,channels",
+                         [(1.0, SPEECH_RATE, 1), (3.7, AUDIO_RATE, 2), (2.0, 44_100, 2)])
+def test_audio_is_exactly_as_long_as_the_picture(tmp_path: Path, seconds: float, rate: int,
+                                                 channels: int) -> None:
     fmt = VideoFormat(320, 180, 24, 53)  # 2.2083 s: not a whole number of AAC frames
     picture = encoded(tmp_path, fmt)
     t = np.arange(int(seconds * rate)) / rate

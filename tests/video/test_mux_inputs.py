@@ -1,4 +1,5 @@
-"""mux with pictures we did not encode (issue 10): users' files copied packet for packet, whatever their shape.
+"""mux with pictures we did not encode (issue 10): users' files copied packet for packet, whatever their
+shape.
 
 Each input is made here with a known property (rotation metadata, variable frame rate, an audio stream of
 its own, Matroska B-frames without decode times, WebM VP9 or VP8, AV1) and must come out with identical
@@ -51,7 +52,8 @@ def make_video(path: Path, *, fmt: str = "mp4", codec: str = "libx264", frames: 
         if sound is not None:
             total = round(frames / fps * AUDIO_RATE)
             for start in range(0, total, AAC_FRAME):
-                chunk = av.AudioFrame.from_ndarray(np.full((2, min(AAC_FRAME, total - start)), 0.1, np.float32),
+                chunk = av.AudioFrame.from_ndarray(np.full((2, min(AAC_FRAME, total - start)), 0.1,
+                                                           np.float32),
                                                    format="fltp", layout="stereo")
                 chunk.sample_rate, chunk.pts = AUDIO_RATE, start
                 out.mux(sound.encode(chunk))
@@ -122,7 +124,8 @@ def test_rotation_metadata_is_kept(tmp_path: Path) -> None:
 
 
 def test_matroska_b_frames_keep_the_picture_from_its_first_key_frame(tmp_path: Path) -> None:
-    """Matroska's first B-frame packets have no decode time; they were skipped, and the key frame with them."""
+    """Matroska's first B-frame packets have no decode time; they were skipped, and the key frame with
+    them."""
     source = make_video(tmp_path / "bframes.mkv", fmt="matroska")
     with av.open(str(source)) as container:
         assert any(p.dts is None and p.pts is not None for p in container.demux(video=0))
@@ -133,7 +136,8 @@ def test_matroska_b_frames_keep_the_picture_from_its_first_key_frame(tmp_path: P
 
 
 def test_vp8_goes_in_matroska_with_audio_at_least_as_long(tmp_path: Path) -> None:
-    """The mp4 muxer refuses VP8; Matroska holds it (no edit lists there: the track may run one AAC frame on)."""
+    """The mp4 muxer refuses VP8; Matroska holds it (no edit lists there: the track may run one AAC frame
+    on)."""
     source = make_video(tmp_path / "vp8.webm", fmt="webm", codec="libvpx", frames=12)
     assert container_for(source) is MATROSKA
     out = tmp_path / "out.mkv"

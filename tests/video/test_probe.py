@@ -40,7 +40,8 @@ def test_measures_picture_and_sound(files: dict[str, Path]) -> None:
 
 def test_silent_file_has_no_audio_figures(files: dict[str, Path]) -> None:
     info = probe_video(files["silent"], **LIMITS)  # type: ignore[arg-type]
-    assert not info.has_audio and info.audio_codec is None and info.audio_samples == 0 and info.audio_duration == 0
+    assert (not info.has_audio and info.audio_codec is None and info.audio_samples == 0
+            and info.audio_duration == 0)
 
 
 @pytest.mark.parametrize("keep", [0.3, 0.7, 0.97])
@@ -68,7 +69,8 @@ def test_playlists_naming_other_files_are_refused(files: dict[str, Path], tmp_pa
 
 
 @pytest.mark.parametrize("limits,message", [({"max_seconds": 30.0, "max_pixels": 320 * 179}, "57280 pixels"),
-                                            ({"max_seconds": 1.5, "max_pixels": 10**7}, "2.5 s long; the limit is 1.5 s")])
+                                            ({"max_seconds": 1.5, "max_pixels": 10**7},
+                                             "2.5 s long; the limit is 1.5 s")])
 def test_oversized_files_are_refused_before_decoding(files: dict[str, Path], limits: dict[str, float],
                                                       message: str) -> None:
     start = time.perf_counter()

@@ -71,7 +71,8 @@ def test_openness() -> None:
 
 
 def test_lipsync_document() -> None:
-    maya = Character("Maya", "woman", (200, 120, 90), (Viseme(0.0, 0.12346, "sil"), Viseme(0.12346, 0.3, "aa")))
+    maya = Character("Maya", "woman", (200, 120, 90),
+                     (Viseme(0.0, 0.12346, "sil"), Viseme(0.12346, 0.3, "aa")))
     doc = lipsync_json([maya], fps=24)
     assert doc["viseme_set"] == "ovr15" and doc["fps"] == 24
     assert doc["speakers"] == [{"name": "Maya", "visemes": [
