@@ -44,8 +44,8 @@ class Setting:
 
 
 def _t(generator: str, *texts: str, **kw: float) -> tuple[Term, ...]:
-    return tuple(Term(t, generator, canonical=(i == 0), **kw)
-                 for i, t in enumerate(texts))  # type: ignore[arg-type]
+    return tuple(Term(t, generator, canonical=(i == 0), **kw)  # type: ignore[arg-type]
+                 for i, t in enumerate(texts))
 
 
 TERMS: tuple[Term, ...] = (
