@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from pydantic import BaseModel
@@ -61,8 +61,9 @@ class RunContext(Protocol):
     def emit(self, event: Any) -> None:
         """A partial result for ``/run/{id}/stream`` clients (JSON-able)."""
         ...
-    def save(self, data: bytes, *, file_name: str, content_type: str) -> OutputFile:
-        """Store an output; removed again if the job fails or is cancelled."""
+    def save(self, data: bytes | IO[bytes], *, file_name: str, content_type: str) -> OutputFile:
+        """Store an output (bytes, or a seekable file read to its end: a long output never sits in memory);
+        removed again if the job fails or is cancelled."""
         ...
     def fetch(self, url: str, *, field: str, limit: int) -> tuple[bytes, str]:
         """An input file (http(s), data: or our own file URL) as (bytes, content type)."""

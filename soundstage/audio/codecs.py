@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import enum
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import IO
 
 import av
 import numpy as np
+import soxr
 
 from soundstage.audio.buffer import AudioBuffer
-from soundstage.audio.resample import resample
 from soundstage.cancellation import CancelCheck, blocks, never
 from soundstage.cancellation import check as _check
 from soundstage.errors import InvalidInput
 
-__all__ = ["OPUS_RATES", "AudioFormat", "Encoded", "Probe", "decode", "encode", "probe"]
+__all__ = ["OPUS_RATES", "AudioFormat", "Encoded", "Probe", "decode", "encode", "encode_stream", "probe"]
 
 OPUS_RATES = (8_000, 12_000, 16_000, 24_000, 48_000)  # Hz, what libopus codes
 OPUS_DECODE_RATE = 48_000  # Hz, RFC 7845
@@ -71,48 +73,95 @@ def _layout(channels: int) -> str:
     return "mono" if channels == 1 else "stereo"
 
 
-def _encode_av(buf: AudioBuffer, container: str, codec: str, bit_rate: int | None,
-               cancelled: CancelCheck = never) -> bytes:
-    out = io.BytesIO()
-    block = round(BLOCK_SECONDS * buf.rate)
+class _Resampler:
+    """``resample`` for audio that arrives in blocks: the same filter, the same exact output length
+    (round(frames * rate / rate_in)), padded or trimmed at the end."""
+
+    def __init__(self, rate_in: int, rate: int, channels: int, frames: int) -> None:
+        self.rate_in, self.rate, self.channels = rate_in, rate, channels
+        self.target, self.done = round(frames * rate / rate_in), 0
+        self.stream = (None if rate == rate_in else
+                       soxr.ResampleStream(rate_in, rate, channels, dtype="float32", quality="VHQ"))
+
+    def push(self, buf: AudioBuffer, last: bool) -> AudioBuffer:
+        out = buf.samples
+        if self.stream is not None:
+            part = np.ascontiguousarray(buf.samples, dtype=np.float32)
+            out = np.asarray(self.stream.resample_chunk(part, last=last), np.float32).reshape(-1, self.channels)
+        out = out[: max(self.target - self.done, 0)]
+        if last and self.done + out.shape[0] < self.target:
+            out = np.concatenate([out, np.zeros((self.target - self.done - out.shape[0], self.channels),
+                                                np.float32)])
+        self.done += out.shape[0]
+        return AudioBuffer(np.ascontiguousarray(out), self.rate)
+
+
+def _resampled(parts: Iterable[AudioBuffer], frames: int, rate_in: int, rate: int,
+               channels: int) -> Iterator[AudioBuffer]:
+    """``parts`` (``frames`` in all, at ``rate_in``) resampled to ``rate`` as they come."""
+    resampler, seen = _Resampler(rate_in, rate, channels, frames), 0
+    for part in parts:
+        seen += part.frames
+        yield resampler.push(part, last=seen >= frames)
+    if seen < frames or frames == 0:
+        yield resampler.push(AudioBuffer.silence(0, rate_in, channels), last=True)
+
+
+def _write_av(parts: Iterable[AudioBuffer], rate: int, channels: int, out: IO[bytes], container: str, codec: str,
+              bit_rate: int | None, cancelled: CancelCheck = never) -> None:
+    block = round(BLOCK_SECONDS * rate)
     with av.open(out, mode="w", format=container) as dst:
-        stream = dst.add_stream(codec, rate=buf.rate, layout=_layout(buf.channels))
+        stream = dst.add_stream(codec, rate=rate, layout=_layout(channels))
         assert isinstance(stream, av.AudioStream)
         if bit_rate:
             stream.bit_rate = bit_rate
-        for start in range(0, max(buf.frames, 1), block):  # packed s16: frames are interleaved runs
-            _check(cancelled)
-            part = _int16(AudioBuffer(buf.samples[start:start + block], buf.rate)).reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(part, format="s16", layout=_layout(buf.channels))
-            frame.sample_rate = buf.rate
-            frame.pts = start
-            for packet in stream.encode(frame):
-                dst.mux(packet)
+        pts = 0
+        for buf in parts:
+            for start in range(0, buf.frames, block):  # packed s16: frames are interleaved runs
+                _check(cancelled)
+                part = _int16(AudioBuffer(buf.samples[start:start + block], rate)).reshape(1, -1)
+                frame = av.AudioFrame.from_ndarray(part, format="s16", layout=_layout(channels))
+                frame.sample_rate = rate
+                frame.pts = pts
+                pts += part.shape[1] // channels
+                for packet in stream.encode(frame):
+                    dst.mux(packet)
         for packet in stream.encode(None):
             dst.mux(packet)
-    return out.getvalue()
+
+
+def encode_stream(parts: Iterable[AudioBuffer], frames: int, rate_in: int, channels: int, fmt: AudioFormat,
+                  rate: int, out: IO[bytes], cancelled: CancelCheck = never) -> tuple[str, str]:
+    """Audio arriving in ``parts`` (``frames`` in all at ``rate_in``) resampled to ``rate`` (Opus: see the
+    module docstring), encoded as ``fmt`` and written to ``out`` as it goes; memory stays that of a
+    block (issue 16). Returns the content type and the file extension."""
+    _layout(channels)
+    if fmt is AudioFormat.OGG_OPUS:
+        coded = rate if rate in OPUS_RATES else OPUS_DECODE_RATE
+        _write_av(_resampled(parts, frames, rate_in, coded, channels), coded, channels, out, "ogg", "libopus",
+                  OPUS_BITRATE[channels], cancelled)
+        return "audio/ogg; codecs=opus", fmt.extension
+    resampled = _resampled(parts, frames, rate_in, rate, channels)
+    if fmt is AudioFormat.PCM:
+        for buf in resampled:
+            step = round(BLOCK_SECONDS * buf.rate)
+            for lo, hi in blocks(buf.frames, cancelled, step):
+                out.write(_int16(AudioBuffer(buf.samples[lo:hi], buf.rate)).tobytes())
+        return f"audio/pcm;rate={rate};channels={channels};format=s16le", fmt.extension
+    if fmt is AudioFormat.WAV:
+        _write_av(resampled, rate, channels, out, "wav", "pcm_s16le", None, cancelled)
+        return "audio/wav", fmt.extension
+    _write_av(resampled, rate, channels, out, "mp3", "libmp3lame", MP3_BITRATE[channels], cancelled)
+    return "audio/mpeg", fmt.extension
 
 
 def encode(buf: AudioBuffer, fmt: AudioFormat, rate: int, cancelled: CancelCheck = never) -> Encoded:
     """``buf`` resampled to ``rate`` (Opus: see the module docstring) and encoded as ``fmt``.
 
     ``cancelled`` is polled between blocks of ``BLOCK_SECONDS``; ``Cancelled`` once it is true."""
-    if fmt is AudioFormat.OGG_OPUS:
-        buf = resample(buf, rate if rate in OPUS_RATES else OPUS_DECODE_RATE, cancelled)
-        data = _encode_av(buf, "ogg", "libopus", OPUS_BITRATE[buf.channels], cancelled)
-        return Encoded(data, "audio/ogg; codecs=opus", fmt.extension)
-    buf = resample(buf, rate, cancelled)
-    _check(cancelled)
-    if fmt is AudioFormat.PCM:
-        _layout(buf.channels)
-        step = round(BLOCK_SECONDS * buf.rate)
-        data = b"".join(_int16(AudioBuffer(buf.samples[lo:hi], buf.rate)).tobytes()
-                        for lo, hi in blocks(buf.frames, cancelled, step))
-        return Encoded(data, f"audio/pcm;rate={rate};channels={buf.channels};format=s16le", fmt.extension)
-    if fmt is AudioFormat.WAV:
-        return Encoded(_encode_av(buf, "wav", "pcm_s16le", None, cancelled), "audio/wav", fmt.extension)
-    data = _encode_av(buf, "mp3", "libmp3lame", MP3_BITRATE[buf.channels], cancelled)
-    return Encoded(data, "audio/mpeg", fmt.extension)
+    out = io.BytesIO()
+    content_type, extension = encode_stream([buf], buf.frames, buf.rate, buf.channels, fmt, rate, out, cancelled)
+    return Encoded(out.getvalue(), content_type, extension)
 
 
 def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, pcm_channels: int = 1,
@@ -143,8 +192,21 @@ def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, 
     return AudioBuffer(np.ascontiguousarray(samples), rate)
 
 
-def probe(data: bytes, fmt: AudioFormat, pcm_rate: int = 24_000, pcm_channels: int = 1,
+def probe(data: bytes | IO[bytes], fmt: AudioFormat, pcm_rate: int = 24_000, pcm_channels: int = 1,
           cancelled: CancelCheck = never) -> Probe:
-    """Measure an encoded file by decoding all of it."""
-    buf = decode(data, fmt, pcm_rate, pcm_channels, cancelled)
-    return Probe(duration=buf.frames / buf.rate, sample_rate=buf.rate, channels=buf.channels, frames=buf.frames)
+    """Measure an encoded file by decoding all of it, a frame at a time (nothing is kept)."""
+    if fmt is AudioFormat.PCM:
+        size = len(data) if isinstance(data, bytes) else data.seek(0, io.SEEK_END)
+        frames = size // (2 * pcm_channels)
+        return Probe(duration=frames / pcm_rate, sample_rate=pcm_rate, channels=pcm_channels, frames=frames)
+    frames, rate, channels = 0, 0, 0
+    source = io.BytesIO(data) if isinstance(data, bytes) else data
+    with av.open(source, mode="r") as src:
+        for i, frame in enumerate(src.decode(src.streams.audio[0])):
+            if i % 64 == 0:
+                _check(cancelled)
+            frames += frame.samples
+            rate, channels = frame.sample_rate, len(frame.layout.channels)
+    if rate == 0:
+        raise InvalidInput("audio: the file holds no decodable audio", field="audio", value="0 frames")
+    return Probe(duration=frames / rate, sample_rate=rate, channels=channels, frames=frames)

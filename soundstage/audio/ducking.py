@@ -16,7 +16,8 @@ from soundstage.audio.dsp import Array
 from soundstage.cancellation import BLOCK_FRAMES, CancelCheck, blocks, never
 from soundstage.cancellation import check as _check
 
-__all__ = ["DuckingParams", "duck_gain", "speech_activity"]
+__all__ = ["DuckingParams", "detector_frame", "duck_amount", "duck_block", "duck_gain", "frame_levels",
+           "speech_activity"]
 
 DETECT_FRAME = 0.010  # s: envelope resolution of the key detector
 _FLOOR = 1e-12
@@ -64,14 +65,51 @@ def _distance_to_active(active: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.f
     return idx - last, nxt - idx
 
 
+def detector_frame(rate: int) -> int:
+    """Samples per detector frame at ``rate``."""
+    return max(1, round(DETECT_FRAME * rate))
+
+
+def frame_levels(key: Array, rate: int, cancelled: CancelCheck = never) -> npt.NDArray[np.float64]:
+    """Per detector frame: the key's RMS level (dB). A long key may be measured in pieces whose
+    lengths are whole frames (the last piece need not be): the levels concatenate to the whole's."""
+    return _frame_rms_db(key, detector_frame(rate), cancelled)
+
+
+def _active(levels: npt.NDArray[np.float64], params: DuckingParams) -> npt.NDArray[np.bool_]:
+    loud = levels > params.threshold_db
+    since, until = _distance_to_active(loud)
+    return loud | (since + until <= params.hold_s / DETECT_FRAME)
+
+
 def speech_activity(key: Array, rate: int, params: DuckingParams,
                     cancelled: CancelCheck = never) -> npt.NDArray[np.bool_]:
     """Per detector frame: is the key (dialogue) speaking, with short pauses bridged."""
-    frame = max(1, round(DETECT_FRAME * rate))
-    loud = _frame_rms_db(key, frame, cancelled) > params.threshold_db
-    since, until = _distance_to_active(loud)
-    gap = since + until
-    return loud | (gap <= params.hold_s / DETECT_FRAME)
+    return _active(frame_levels(key, rate, cancelled), params)
+
+
+def duck_amount(levels: npt.NDArray[np.float64], params: DuckingParams) -> npt.NDArray[np.float64] | None:
+    """Per detector frame, how far (0..1 of ``depth_db``) beds dip under a key of these ``levels``;
+    None when they never dip (ducking off, or no speech)."""
+    if not params.enabled or params.depth_db == 0.0:
+        return None
+    active = _active(levels, params)
+    if not active.any():
+        return None
+    since, until = _distance_to_active(active)
+    release = np.clip(1.0 - since * DETECT_FRAME / max(params.release_s, DETECT_FRAME), 0.0, 1.0)
+    attack = np.clip(1.0 - until * DETECT_FRAME / max(params.attack_s, DETECT_FRAME), 0.0, 1.0)
+    return np.maximum(release, attack)
+
+
+def duck_block(amount: npt.NDArray[np.float64] | None, rate: int, params: DuckingParams, lo: int,
+               hi: int) -> Array:
+    """The per-sample linear gain of samples ``lo:hi`` from ``duck_amount``'s frames."""
+    if amount is None:
+        return np.ones(hi - lo, dtype=np.float32)
+    centres = (np.arange(amount.size) + 0.5) * detector_frame(rate)
+    per_sample = np.interp(np.arange(lo, hi, dtype=np.float64), centres, amount)
+    return (10.0 ** (-params.depth_db * per_sample / 20.0)).astype(np.float32)
 
 
 def duck_gain(key: Array, frames: int, rate: int, params: DuckingParams,
@@ -81,18 +119,9 @@ def duck_gain(key: Array, frames: int, rate: int, params: DuckingParams,
     The per-sample curve is drawn in blocks, ``cancelled`` looked at between them (issue 9)."""
     if not params.enabled or params.depth_db == 0.0:
         return np.ones(frames, dtype=np.float32)
-    active = speech_activity(key, rate, params, cancelled)
+    amount = duck_amount(frame_levels(key, rate, cancelled), params)
     _check(cancelled)
-    if not active.any():
-        return np.ones(frames, dtype=np.float32)
-    since, until = _distance_to_active(active)
-    release = np.clip(1.0 - since * DETECT_FRAME / max(params.release_s, DETECT_FRAME), 0.0, 1.0)
-    attack = np.clip(1.0 - until * DETECT_FRAME / max(params.attack_s, DETECT_FRAME), 0.0, 1.0)
-    amount = np.maximum(release, attack)
-    frame = max(1, round(DETECT_FRAME * rate))
-    centres = (np.arange(amount.size) + 0.5) * frame
     out = np.empty(frames, dtype=np.float32)
     for lo, hi in blocks(frames, cancelled):
-        per_sample = np.interp(np.arange(lo, hi, dtype=np.float64), centres, amount)
-        out[lo:hi] = 10.0 ** (-params.depth_db * per_sample / 20.0)
+        out[lo:hi] = duck_block(amount, rate, params, lo, hi)
     return out

@@ -20,8 +20,11 @@ from soundstage.cancellation import BLOCK_FRAMES, CancelCheck, blocks, never
 from soundstage.cancellation import check as _check
 
 __all__ = [
+    "PEAK_CONTEXT",
     "TRUE_PEAK_CEILING_DBTP",
+    "KWeighting",
     "LimiterParams",
+    "LoudnessMeter",
     "LoudnessTarget",
     "db_to_gain",
     "envelope_gain",
@@ -31,8 +34,10 @@ __all__ = [
     "limit_true_peak",
     "limiter_gain",
     "normalize_loudness",
+    "release_tail",
     "true_peak_dbfs",
     "true_peak_envelope",
+    "true_peaks",
     "weighted_power",
 ]
 
@@ -96,23 +101,80 @@ def _k_weighting(rate: int) -> npt.NDArray[np.float64]:
     return np.array([shelf, high_pass])
 
 
+class KWeighting:
+    """The K-weighted, channel-weighted power of consecutive blocks (BS.1770-4 eq. 1-2 integrand), the
+    filter state carried across them: feeding a signal in any blocks gives what one pass gives."""
+
+    def __init__(self, rate: int, channels: int) -> None:
+        if channels > len(_CHANNEL_WEIGHTS):
+            raise ValueError(f"BS.1770-4 weights up to {len(_CHANNEL_WEIGHTS)} channels, got {channels}")
+        # single precision filtering reads within 1e-5 LU of double here and runs twice as fast
+        self._sos = _k_weighting(rate).astype(np.float32)
+        self._state = np.zeros((self._sos.shape[0], channels, 2), dtype=np.float32)
+
+    def power(self, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        channels = np.ascontiguousarray(samples.T)
+        filtered, self._state = signal.sosfilt(self._sos, channels, axis=1, zi=self._state)
+        power = np.zeros(samples.shape[0], dtype=np.float64)
+        for weight, row in zip(_CHANNEL_WEIGHTS, filtered, strict=False):
+            power += weight * np.square(row, dtype=np.float64)
+        return power
+
+
 def weighted_power(buf: AudioBuffer, cancelled: CancelCheck = never) -> npt.NDArray[np.float64]:
     """Per sample: the channel-weighted sum of squared K-weighted samples (BS.1770-4 eq. 1-2 integrand).
 
     Filtered in blocks with the filter state carried across (identical to one pass), so that
     ``cancelled`` is looked at between them."""
-    if buf.channels > len(_CHANNEL_WEIGHTS):
-        raise ValueError(f"BS.1770-4 weights up to {len(_CHANNEL_WEIGHTS)} channels, got {buf.channels}")
-    # single precision filtering reads within 1e-5 LU of double here and runs twice as fast
-    sos = _k_weighting(buf.rate).astype(np.float32)
-    state = np.zeros((sos.shape[0], buf.channels, 2), dtype=np.float32)
+    weighting = KWeighting(buf.rate, buf.channels)
     power = np.zeros(buf.frames, dtype=np.float64)
     for lo, hi in blocks(buf.frames, cancelled):
-        channels = np.ascontiguousarray(buf.samples[lo:hi].T)
-        filtered, state = signal.sosfilt(sos, channels, axis=1, zi=state)
-        for weight, row in zip(_CHANNEL_WEIGHTS, filtered, strict=False):
-            power[lo:hi] += weight * np.square(row, dtype=np.float64)
+        power[lo:hi] = weighting.power(buf.samples[lo:hi])
     return power
+
+
+class LoudnessMeter:
+    """Integrated loudness of a signal fed in consecutive blocks, in memory that does not grow with
+    its length beyond one number per 100 ms (issue 16): the running sum of the weighted power is noted
+    at every gating block's start and end, which is all ``gated_loudness`` reads of it."""
+
+    def __init__(self, rate: int, channels: int) -> None:
+        self.rate = rate
+        self._weighting = KWeighting(rate, channels)
+        self._block = round(GATING_BLOCK * rate)
+        self._step = round(GATING_BLOCK * _BLOCK_STEP * rate)
+        self._frames = 0
+        self._total = 0.0
+        self._marks: dict[int, float] = {0: 0.0}  # frame -> running sum of power before it
+
+    def feed(self, samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        """Measure the next block; returns its per-sample power (for callers that keep a summary)."""
+        power = self._weighting.power(samples)
+        lo, hi = self._frames, self._frames + power.size
+        running = np.cumsum(power) + self._total
+        for mark in self._wanted(lo, hi):
+            self._marks[mark] = float(running[mark - lo - 1])
+        self._total = float(running[-1]) if power.size else self._total
+        self._frames = hi
+        return power
+
+    def _wanted(self, lo: int, hi: int) -> list[int]:
+        """Gating block boundaries in ``(lo, hi]``: starts at multiples of the step, ends a block later."""
+        first = -(-(lo + 1) // self._step) * self._step
+        starts = range(first, hi + 1, self._step)
+        ends = range(-(-(lo + 1 - self._block) // self._step) * self._step + self._block, hi + 1, self._step)
+        return sorted({*starts, *(e for e in ends if e > lo)})
+
+    def integrated(self) -> float:
+        """Gated integrated loudness (LUFS) of everything fed; -inf for silence."""
+        if self._frames == 0:
+            return SILENCE_LUFS
+        if self._frames < self._block:  # one block of the sound and silence
+            z = np.array([self._total / self._block])
+        else:
+            starts = range(0, self._frames - self._block + 1, self._step)
+            z = np.array([(self._marks[s + self._block] - self._marks[s]) / self._block for s in starts])
+        return _gate(z)
 
 
 def gated_loudness(power: npt.NDArray[np.float64], rate: int, cancelled: CancelCheck = never) -> float:
@@ -129,6 +191,11 @@ def gated_loudness(power: npt.NDArray[np.float64], rate: int, cancelled: CancelC
         total = np.concatenate([[0.0], np.cumsum(power[first : starts[hi - 1] + block])])
         local = starts[lo:hi] - first
         z[lo:hi] = (total[local + block] - total[local]) / block
+    return _gate(z)
+
+
+def _gate(z: npt.NDArray[np.float64]) -> float:
+    """Integrated loudness from the mean-square powers of the gating blocks: the two gates of BS.1770-4."""
     with np.errstate(divide="ignore"):
         levels = _LOUDNESS_OFFSET + 10.0 * np.log10(z)
     above = z[levels > _ABSOLUTE_GATE]
@@ -217,6 +284,8 @@ def _bound_gain() -> float:
 
 
 _BLOCK_MARGIN = 4 * PHASE_TAPS  # samples of context each side of a block: more than any filter here reaches
+PEAK_CONTEXT = _BLOCK_MARGIN
+"""Samples of context each side that make a window's true peaks equal the whole signal's."""
 
 
 def _exact_above(samples: npt.NDArray[np.float32], floor: float, cancelled: CancelCheck = never,
@@ -259,6 +328,12 @@ def true_peak_envelope(buf: AudioBuffer, floor: float = 0.0,
     if buf.frames == 0:
         return np.zeros(0, dtype=np.float32)
     return _exact_above(buf.samples, floor, cancelled, spread=True)
+
+
+def true_peaks(samples: npt.NDArray[np.float32], cancelled: CancelCheck = never) -> npt.NDArray[np.float32]:
+    """Per sample: the largest |value| across channels at it and the oversampled points after it
+    (BS.1770-4 Annex 2), exact everywhere; the max over a signal is its true peak."""
+    return _exact_above(samples, 0.0, cancelled)
 
 
 def true_peak_dbfs(buf: AudioBuffer, cancelled: CancelCheck = never) -> float:
@@ -318,12 +393,14 @@ def _spans(active: npt.NDArray[np.intp], before: int, after: int, size: int) -> 
 
 
 def envelope_gain(envelope: npt.NDArray[np.float32], rate: int, params: LimiterParams = LimiterParams(),
-                  cancelled: CancelCheck = never) -> npt.NDArray[np.float32]:
+                  cancelled: CancelCheck = never, peak: float | None = None) -> npt.NDArray[np.float32]:
     """The smoothed per-sample gain (<= 1) that keeps a true-peak ``envelope`` under the ceiling.
 
     Only the neighbourhoods of over-ceiling samples are computed: before one, the attack ramp;
     after it, the release until the reduction has decayed below ``_RELEASED_DB``. Elsewhere the
     gain is exactly 1, as the whole-signal computation would give to within that margin.
+    ``peak``: the largest envelope value of the whole signal when ``envelope`` is a window of it
+    (the release tail is sized from it, so every window agrees with the whole computation).
     """
     ceiling = db_to_gain(params.ceiling_dbtp - params.safety_db)
     over = np.concatenate([np.flatnonzero(_required(envelope[lo:hi], ceiling) < 1.0) + lo
@@ -333,13 +410,20 @@ def envelope_gain(envelope: npt.NDArray[np.float32], rate: int, params: LimiterP
         return out
     alpha = math.exp(-1.0 / max(params.release_s * rate, 1.0))
     lookahead = max(1, round(params.lookahead_s * rate))
-    deepest = -20.0 * math.log10(float(_required(envelope[over], ceiling).min()))
-    tail = math.ceil(math.log(max(deepest, _RELEASED_DB) / _RELEASED_DB) / -math.log(alpha))
+    tail = release_tail(float(envelope[over].max()) if peak is None else peak, rate, params)
     for first, last in _spans(over, lookahead + 1, tail + lookahead + 1, envelope.size):
         _check(cancelled)  # the reduction is computed per span only: long quiet stretches cost nothing
         reduction_db = -20.0 * np.log10(_required(envelope[first:last], ceiling))
         out[first:last] = _smoothed(reduction_db, alpha, lookahead)
     return out
+
+
+def release_tail(peak: float, rate: int, params: LimiterParams = LimiterParams()) -> int:
+    """Samples after an envelope ``peak`` until its gain reduction has released to ``_RELEASED_DB``."""
+    ceiling = db_to_gain(params.ceiling_dbtp - params.safety_db)
+    alpha = math.exp(-1.0 / max(params.release_s * rate, 1.0))
+    deepest = -20.0 * math.log10(float(_required(np.array([peak], np.float32), ceiling)[0]))
+    return math.ceil(math.log(max(deepest, _RELEASED_DB) / _RELEASED_DB) / -math.log(alpha))
 
 
 def _required(envelope: npt.NDArray[np.float32], ceiling: float) -> npt.NDArray[np.float64]:

@@ -5,33 +5,52 @@ panned; distance sets their dry level (1/r) and air low-pass, and a constant sen
 of their space. Beds are then ducked under the summed dialogue. Finally one mastering gain curve
 (loudness target and true-peak limit) is computed on the sum and applied to every stem, so the
 stems always add up to the master.
+
+Bounded memory (issue 16): the timeline is walked in blocks of about ten seconds, and nothing the
+size of the whole production is held in memory. Each clip carries its own state across blocks (its
+air filter's), each space its reverb tail (overlap-add); the tracks are spilled to disk as they are
+mixed (``audio.spill``) with the dialogue's level per 10 ms noted for ducking; a second walk ducks
+and sums them into the premaster while the loudness is metered; mastering reads that back; a last
+walk writes the master and the stems. ``render_stream`` returns them spilled, ``render`` in memory.
+A block is a whole number of ducking frames and of mastering's 16-sample steps, so the blocks give
+what one pass over the whole timeline gives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import repeat
+from typing import Self
 
 import numpy as np
+import numpy.typing as npt
 from scipy import signal
 
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.audio.dsp import Array, distance_cutoff, distance_gain, lowpass_sos, pan_gains
-from soundstage.audio.ducking import duck_gain
-from soundstage.audio.loudness import db_to_gain
-from soundstage.audio.master import MasterReport, apply_gain, master_gain
+from soundstage.audio.ducking import detector_frame, duck_amount, duck_block, frame_levels
+from soundstage.audio.loudness import LoudnessMeter, db_to_gain
+from soundstage.audio.master import MasterReport, PremasterMeter, master_curve
 from soundstage.audio.resample import STEREO, resample
-from soundstage.audio.reverb import apply_reverb, impulse_response
+from soundstage.audio.reverb import impulse_response
+from soundstage.audio.spill import Spill
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
 from soundstage.cancellation import CancelCheck, blocks, never
 from soundstage.cancellation import check as _check
 from soundstage.errors import InvalidInput
 
-__all__ = ["Mix", "Stem", "render"]
+__all__ = ["Mix", "SpilledMix", "SpilledStem", "Stem", "block_frames", "render", "render_stream"]
 
 _AIR_FILTER_FROM = 15_000.0  # Hz: cut-offs above this are inaudible; skip the filter
+_FRAMES_PER_BLOCK = 1024  # ducking frames (10 ms) per mixer block: about 10 s; a multiple of master.DECIMATE
 
+
+def block_frames(rate: int) -> int:
+    """The mixer's block at ``rate``: whole ducking frames and whole mastering steps, about 10 s."""
+    return detector_frame(rate) * _FRAMES_PER_BLOCK
 
 
 @dataclass(frozen=True)
@@ -46,6 +65,38 @@ class Mix:
     master: AudioBuffer
     stems: tuple[Stem, ...]
     report: MasterReport
+
+
+@dataclass(frozen=True)
+class SpilledStem:
+    name: str
+    kind: TrackKind
+    audio: Spill
+
+
+@dataclass(frozen=True)
+class SpilledMix:
+    """A mix whose master and stems wait on disk: read them in blocks; ``close`` removes them."""
+
+    master: Spill
+    stems: tuple[SpilledStem, ...]
+    report: MasterReport
+    block: int = field(default=0)  # the mixer's block: a good size to read them in
+
+    def load(self) -> Mix:
+        return Mix(self.master.load(), tuple(Stem(s.name, s.kind, s.audio.load()) for s in self.stems),
+                   self.report)
+
+    def close(self) -> None:
+        self.master.close()
+        for stem in self.stems:
+            stem.audio.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
 
 def _clip_frames(clip: Clip, source: AudioBuffer, rate: int, timeline_frames: int) -> int:
@@ -107,67 +158,183 @@ def _pan(x: Array, pan: float) -> Array:
     return (x[:, :2] * np.array([left / centre, right / centre], dtype=np.float32)).astype(np.float32)
 
 
-def _add(target: Array, start: int, x: Array) -> None:
-    lo, hi = max(start, 0), min(start + x.shape[0], target.shape[0])
-    if hi > lo:
-        target[lo:hi] += x[lo - start : hi - start]
+class _ClipCursor:
+    """One clip as the blocks go by (``src`` already at the mix rate): its place, levels and the
+    state of its air filter, which runs on from block to block as it would over the whole clip."""
+
+    def __init__(self, clip: Clip, src: AudioBuffer, timeline: Timeline) -> None:
+        rate = timeline.rate
+        self.clip, self.src, self.rate = clip, src, rate
+        self.frames = _clip_frames(clip, src, rate, timeline.frames)
+        self.start = round(clip.start * rate)
+        self.gain, self.send = np.float32(db_to_gain(clip.gain_db)), np.float32(db_to_gain(clip.send_db))
+        self.level = np.float32(distance_gain(clip.distance))
+        cutoff = distance_cutoff(clip.distance)
+        self.sos = lowpass_sos(cutoff, rate) if cutoff < _AIR_FILTER_FROM else None
+        self.state = np.zeros((0 if self.sos is None else self.sos.shape[0], 2, STEREO))
+        self.done = 0  # clip frames filtered so far
+
+    def _body(self, lo: int, hi: int) -> Array:
+        return _pan(_fade(_cut(self.clip, self.src, lo, hi), self.clip, self.rate, lo, self.frames) * self.gain,
+                    self.clip.pan)
+
+    def _filtered(self, body: Array) -> Array:
+        if self.sos is None:
+            return body
+        filtered, self.state = signal.sosfilt(self.sos, body, axis=0, zi=self.state)
+        return filtered.astype(np.float32)  # type: ignore[no-any-return]
+
+    def add(self, lo: int, dry: Array, sends: Mapping[str, Array]) -> None:
+        """Add the clip's part within timeline frames ``lo : lo + len(dry)`` to ``dry`` and its send."""
+        first, last = max(lo, self.start), min(lo + dry.shape[0], self.start + self.frames)
+        if last <= first:
+            return
+        if self.sos is not None and self.done < first - self.start:  # a head before the timeline starts
+            self._filtered(self._body(self.done, first - self.start))
+        body = self._body(first - self.start, last - self.start)
+        self.done = last - self.start
+        if self.clip.space is not None:
+            sends[self.clip.space][first - lo : last - lo] += body * self.send
+        dry[first - lo : last - lo] += self._filtered(body) * self.level
 
 
-def _mix_clip(clip: Clip, src: AudioBuffer, timeline: Timeline, dry: Array, sends: dict[str, Array],
-              cancelled: CancelCheck) -> None:
-    """Add the clip (``src`` already at the mix rate) to ``dry`` and its space's send, block by block
-    (a looped bed spans the whole timeline): the air filter's state runs on across blocks."""
-    rate = timeline.rate
-    frames = _clip_frames(clip, src, rate, timeline.frames)
-    start = round(clip.start * rate)
-    gain, send = np.float32(db_to_gain(clip.gain_db)), np.float32(db_to_gain(clip.send_db))
-    level = np.float32(distance_gain(clip.distance))
-    cutoff = distance_cutoff(clip.distance)
-    sos = lowpass_sos(cutoff, rate) if cutoff < _AIR_FILTER_FROM else None
-    state = np.zeros((0 if sos is None else sos.shape[0], 2, STEREO))
-    if clip.space is not None and clip.space not in sends:
-        sends[clip.space] = np.zeros_like(dry)
-    for lo, hi in blocks(frames, cancelled):
-        body = _pan(_fade(_cut(clip, src, lo, hi), clip, rate, lo, frames) * gain, clip.pan)
-        if clip.space is not None:
-            _add(sends[clip.space], start + lo, body * send)
-        if sos is not None:
-            filtered, state = signal.sosfilt(sos, body, axis=0, zi=state)
-            body = filtered.astype(np.float32)
-        _add(dry, start + lo, body * level)
+class _Reverb:
+    """Convolution with a space's impulse response, block by block (overlap-add): the tail of each
+    block's wet signal is carried into the next ones. Silent stretches cost nothing."""
+
+    def __init__(self, ir: Array) -> None:
+        self.ir = ir
+        self.carry = np.zeros((ir.shape[0] - 1, STEREO), dtype=np.float32)
+        self.ringing = False
+
+    def wet(self, send: Array) -> Array:
+        n = send.shape[0]
+        active = bool(send.any())
+        if not active and not self.ringing:
+            return np.zeros_like(send)
+        total = np.zeros((n + self.carry.shape[0], STEREO), dtype=np.float32)
+        total[: self.carry.shape[0]] += self.carry
+        if active:
+            total += signal.oaconvolve(send, self.ir, axes=0).astype(np.float32)
+        self.carry = total[n:]
+        self.ringing = bool(self.carry.any())
+        return total[:n]
 
 
-def _render_track(track: Track, sources: Mapping[str, AudioBuffer], timeline: Timeline,
-                  cancelled: CancelCheck = never) -> Array:
-    dry = np.zeros((timeline.frames, STEREO), dtype=np.float32)
-    sends: dict[str, Array] = {}
-    for clip in track.clips:
-        _check(cancelled)
-        if clip.source not in sources:
-            raise InvalidInput(f"clip.source: {clip.source!r} has no audio", field="clip.source", value=clip.source)
-        _mix_clip(clip, sources[clip.source], timeline, dry, sends, cancelled)
-    for name, send in sends.items():
-        _check(cancelled)
-        dry += apply_reverb(send, impulse_response(timeline.space(name), timeline.rate), cancelled)
-    return dry * np.float32(db_to_gain(track.gain_db))
+class _TrackMixer:
+    """A track's clips and spaces, mixed one block at a time."""
+
+    def __init__(self, track: Track, sources: Mapping[str, AudioBuffer], timeline: Timeline) -> None:
+        for clip in track.clips:
+            if clip.source not in sources:
+                raise InvalidInput(f"clip.source: {clip.source!r} has no audio", field="clip.source",
+                                   value=clip.source)
+        self.track = track
+        self.clips = [_ClipCursor(c, sources[c.source], timeline) for c in track.clips]
+        spaces = dict.fromkeys(c.space for c in track.clips if c.space is not None)
+        self.reverbs = {name: _Reverb(impulse_response(timeline.space(name), timeline.rate)) for name in spaces}
+        self.gain = np.float32(db_to_gain(track.gain_db))
+
+    def block(self, lo: int, hi: int, cancelled: CancelCheck) -> Array:
+        dry = np.zeros((hi - lo, STEREO), dtype=np.float32)
+        sends = {name: np.zeros_like(dry) for name in self.reverbs}
+        for clip in self.clips:
+            _check(cancelled)
+            clip.add(lo, dry, sends)
+        for name, reverb in self.reverbs.items():
+            dry += reverb.wet(sends[name])
+        return dry * self.gain
 
 
-def _sum(parts: list[Array], frames: int, cancelled: CancelCheck) -> Array:
-    """The stereo sum of ``parts``, in blocks."""
-    out = np.zeros((frames, STEREO), dtype=np.float32)
-    for lo, hi in blocks(frames, cancelled):
-        for part in parts:
-            out[lo:hi] += part[lo:hi]
-    return out
+@dataclass
+class _Walk:
+    """The timeline's blocks, the tracks spilled as mixed, and the dialogue's level for ducking."""
+
+    timeline: Timeline
+    block: int
+    cancelled: CancelCheck
+    tracks: list[Spill] = field(default_factory=list)
+    levels: list[npt.NDArray[np.float64]] = field(default_factory=list)
+
+    def ranges(self) -> Iterator[tuple[int, int]]:
+        return blocks(self.timeline.frames, self.cancelled, self.block)
+
+    def close(self) -> None:
+        for spill in self.tracks:
+            spill.close()
 
 
-def render(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int = 1,
-           cancelled: CancelCheck = never) -> Mix:
-    """Mix ``timeline`` from ``sources`` (any rate, mono or stereo) to a mastered stereo master.
+def _mix_tracks(walk: _Walk, sources: Mapping[str, AudioBuffer], threads: int) -> None:
+    """First walk: every track mixed block by block into its spill; the dialogue's level noted."""
+    timeline = walk.timeline
+    mixers = [_TrackMixer(t, sources, timeline) for t in timeline.tracks]
+    walk.tracks += [Spill(timeline.rate, STEREO) for _ in mixers]
+    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+        for lo, hi in walk.ranges():
+            parts = list(pool.map(_TrackMixer.block, mixers, repeat(lo), repeat(hi), repeat(walk.cancelled)))
+            key = np.zeros((hi - lo, STEREO), dtype=np.float32)
+            for mixer, spill, part in zip(mixers, walk.tracks, parts, strict=True):
+                spill.append(part)
+                if mixer.track.kind is TrackKind.DIALOGUE:
+                    key += part
+            walk.levels.append(frame_levels(key, timeline.rate))
 
-    ``threads`` > 1 renders tracks concurrently (numpy and scipy release the GIL in the heavy
-    parts); leave it at 1 where several workers already share the cores. ``cancelled`` is polled
-    between clips and mastering steps: ``Cancelled`` is raised once it is true.
+
+def _ducked(walk: _Walk, lo: int, hi: int, amount: npt.NDArray[np.float64] | None) -> list[Array]:
+    """The tracks' frames ``lo:hi``, beds ducked under the dialogue."""
+    timeline = walk.timeline
+    duck = duck_block(amount, timeline.rate, timeline.ducking, lo, hi) if amount is not None else None
+    parts = []
+    for track, spill in zip(timeline.tracks, walk.tracks, strict=True):
+        part = spill.read(lo, hi)
+        parts.append(part * duck[:, None] if duck is not None and track.ducked else part)
+    return parts
+
+
+def _premaster(walk: _Walk, amount: npt.NDArray[np.float64] | None) -> tuple[Spill, PremasterMeter]:
+    """Second walk: the ducked tracks summed and metered."""
+    rate = walk.timeline.rate
+    premaster, meter = Spill(rate, STEREO), PremasterMeter(rate, STEREO)
+    for lo, hi in walk.ranges():
+        total = np.zeros((hi - lo, STEREO), dtype=np.float32)
+        for part in _ducked(walk, lo, hi, amount):
+            total += part
+        premaster.append(total)
+        meter.feed(total)
+    return premaster, meter
+
+
+def _mastered(walk: _Walk, amount: npt.NDArray[np.float64] | None, premaster: Spill,
+              curve: Spill) -> tuple[Spill, list[Spill], float, float]:
+    """Last walk: the curve applied to the premaster and to every ducked track; the master metered."""
+    rate = walk.timeline.rate
+    master, stems = Spill(rate, STEREO), [Spill(rate, STEREO) for _ in walk.tracks]
+    meter, lowest = LoudnessMeter(rate, STEREO), math.inf
+    try:
+        for lo, hi in walk.ranges():
+            gain = curve.read(lo, hi)
+            lowest = min(lowest, float(gain.min(initial=math.inf)))
+            out = premaster.read(lo, hi) * gain
+            master.append(out)
+            meter.feed(out)
+            for stem, part in zip(stems, _ducked(walk, lo, hi, amount), strict=True):
+                stem.append(part * gain)
+    except BaseException:
+        for spill in (master, *stems):
+            spill.close()
+        raise
+    return master, stems, meter.integrated(), lowest
+
+
+def render_stream(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int = 1,
+                  cancelled: CancelCheck = never, block: int | None = None) -> SpilledMix:
+    """Mix ``timeline`` from ``sources`` (any rate, mono or stereo) to a mastered stereo master and
+    its stems, spilled to disk; memory stays that of a few blocks however long the timeline.
+
+    ``threads`` > 1 mixes tracks concurrently (numpy and scipy release the GIL in the heavy parts);
+    leave it at 1 where several workers already share the cores. ``cancelled`` is polled between
+    clips and blocks: ``Cancelled`` is raised once it is true. ``block``: frames per block (a multiple
+    of ``block_frames``'s factors; tests use small ones), by default ``block_frames(timeline.rate)``.
     """
     rate = timeline.rate
     used = {c.source for t in timeline.tracks for c in t.clips if c.source in sources}
@@ -175,23 +342,26 @@ def render(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int 
     for k in used:  # once per source, not per clip
         _check(cancelled)
         at_rate[k] = resample(sources[k], rate, cancelled)
-    with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
-        tracks = list(pool.map(lambda t: _render_track(t, at_rate, timeline, cancelled), timeline.tracks))
-    _check(cancelled)
-    rendered = {t.name: audio for t, audio in zip(timeline.tracks, tracks, strict=True)}
-    key = _sum([rendered[t.name] for t in timeline.tracks if t.kind is TrackKind.DIALOGUE], timeline.frames,
-               cancelled)
-    if any(t.ducked for t in timeline.tracks):
-        duck = duck_gain(key, timeline.frames, rate, timeline.ducking, cancelled)
-        for t in timeline.tracks:
-            if t.ducked:
-                rendered[t.name] *= duck[:, None]
-    _check(cancelled)
-    premaster = AudioBuffer(_sum(list(rendered.values()), timeline.frames, cancelled), rate)
-    curve, report = master_gain(premaster, timeline.master, cancelled)
-    stems = []
-    for t in timeline.tracks:
-        _check(cancelled)
-        stems.append(Stem(t.name, t.kind, apply_gain(AudioBuffer(rendered[t.name], rate), curve, cancelled)))
-    master = AudioBuffer(apply_gain(premaster, curve, cancelled).samples, rate)
-    return Mix(master=master, stems=tuple(stems), report=report)
+    walk = _Walk(timeline, block or block_frames(rate), cancelled)
+    try:
+        _mix_tracks(walk, at_rate, threads)
+        levels = np.concatenate(walk.levels) if walk.levels else np.zeros(0)
+        amount = duck_amount(levels, timeline.ducking) if any(t.ducked for t in timeline.tracks) else None
+        premaster, meter = _premaster(walk, amount)
+        with premaster:
+            curve, makeup, peak = master_curve(premaster, meter, timeline.master, walk.block, cancelled)
+            with curve:
+                master, stems, loudness, lowest = _mastered(walk, amount, premaster, curve)
+    finally:
+        walk.close()
+    report = MasterReport(integrated_lufs=loudness, true_peak_dbtp=peak, makeup_db=20.0 * math.log10(makeup),
+                          max_reduction_db=max(0.0, -20.0 * math.log10(max(lowest / makeup, 1e-12))))
+    spilled = tuple(SpilledStem(t.name, t.kind, s) for t, s in zip(timeline.tracks, stems, strict=True))
+    return SpilledMix(master, spilled, report, walk.block)
+
+
+def render(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int = 1,
+           cancelled: CancelCheck = never) -> Mix:
+    """``render_stream`` read back into memory: for short timelines (a video's track, a test)."""
+    with render_stream(timeline, sources, threads, cancelled) as spilled:
+        return spilled.load()

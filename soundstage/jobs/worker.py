@@ -9,7 +9,7 @@ import time
 import traceback
 import zlib
 from collections.abc import Callable
-from typing import Any, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ValidationError
@@ -120,7 +120,7 @@ class JobContext:
     def emit(self, event: Any) -> None:
         patiently(lambda: self._queue.record(self.claim, event=event))
 
-    def save(self, data: bytes, *, file_name: str, content_type: str) -> OutputFile:
+    def save(self, data: bytes | IO[bytes], *, file_name: str, content_type: str) -> OutputFile:
         stored = self._storage.put(data, owner=self.claim.job.owner, file_name=file_name,
                                    content_type=content_type, ttl_seconds=self._ttl)
         self.saved.append(stored.id)

@@ -9,9 +9,9 @@ resolved, clips on tracks) before any bed is mixed, so it can be logged, returne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
-from soundstage.audio.render import Mix
+from soundstage.audio.render import SpilledMix
 from soundstage.audio.timeline import Timeline
 from soundstage.speech.controls import Controls
 from soundstage.speech.timings import PhonemeTiming
@@ -83,8 +83,19 @@ class Plan:
 
 @dataclass(frozen=True)
 class Production:
+    """A plan and its mix, spilled to disk until ``close`` (a ``with`` block)."""
+
     plan: Plan
-    mix: Mix
+    mix: SpilledMix
+
+    def close(self) -> None:
+        self.mix.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     @property
     def words(self) -> tuple[Word, ...]:

@@ -22,9 +22,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from soundstage.audio.buffer import SPEECH_RATE, AudioBuffer
-from soundstage.audio.loudness import db_to_gain, limit_true_peak
-from soundstage.audio.master import MasterParams
-from soundstage.audio.render import Mix, render
+from soundstage.audio.loudness import TRUE_PEAK_CEILING_DBTP, db_to_gain
+from soundstage.audio.master import MasterParams, limit_spill
+from soundstage.audio.render import Mix, SpilledMix, render, render_stream
+from soundstage.audio.spill import Spill
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
 from soundstage.cancellation import CancelCheck, check, never
 from soundstage.production.casting import line_language
@@ -324,23 +325,28 @@ def _written_cues(timeline: Timeline, sources: dict[str, AudioBuffer], layout: _
 
 
 def render_plan(plan: Plan, sources: Mapping[str, AudioBuffer], cancelled: CancelCheck = never) -> Mix:
+    """The plan's mix in memory: for a video's track, which the endpoints keep short."""
     return render(plan.timeline, sources, cancelled=cancelled)
 
 
 def produce(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, registry: SoundRegistry,
             lexicon: Lexicon, options: ProductionOptions, references: Mapping[int, AudioBuffer],
             on_line: OnLine | Watch) -> Production:
-    """``plan`` then ``render_plan``: the finished mix with its plan."""
+    """``plan`` then the mix, spilled to disk block by block: memory does not grow with the length."""
     planned, sources = plan(script, voices, engine, registry, lexicon, options, references, on_line)
     cancelled = on_line.cancelled if isinstance(on_line, Watch) else never
-    return Production(planned, render_plan(planned, sources, cancelled))
+    return Production(planned, render_stream(planned.timeline, sources, cancelled=cancelled))
 
 
-def finish(mix: Mix, volume: float, mono: bool) -> AudioBuffer:
-    """``volume`` after mastering (0.5 is -6 dB, 2.0 is +6 dB), still under the true-peak ceiling."""
+def finish(mix: SpilledMix, volume: float, mono: bool, cancelled: CancelCheck = never) -> Spill:
+    """The master at ``volume`` after mastering (0.5 is -6 dB, 2.0 is +6 dB), still under the true-peak
+    ceiling; mixed down to mono if asked. Spilled, in blocks; the caller closes it."""
     master = mix.master
-    if mono:
-        master = AudioBuffer(master.samples.mean(axis=1, keepdims=True), master.rate)
+    out = Spill(master.rate, 1 if mono else master.channels)
     gain = np.float32(volume)
-    boosted = AudioBuffer(master.samples * gain, master.rate)
-    return limit_true_peak(boosted) if volume > 1.0 or not math.isfinite(volume) else boosted
+    for block in master.blocks(mix.block, cancelled):
+        samples = block.samples.mean(axis=1, keepdims=True) if mono else block.samples
+        out.append(samples * gain)
+    if volume > 1.0 or not math.isfinite(volume):
+        return limit_spill(out, TRUE_PEAK_CEILING_DBTP, mix.block, cancelled)
+    return out

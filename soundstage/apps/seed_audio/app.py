@@ -101,18 +101,19 @@ class SeedAudio:
         options = ProductionOptions(Controls(speed=inp.speed, pitch=float(inp.pitch)), inp.loudness_target, ctx.seed)
         production = produce(script, voices, self.engine, self.registry, self.lexicon, options,
                              {i + 1: clip for i, clip in enumerate(references)}, self._watch(ctx))
-        for note in production.notes:
-            log(note, "WARN")
-        ctx.check_cancelled()
-        duration = production.mix.master.duration
-        if duration > MAX_OUTPUT_SECONDS:
-            raise InvalidInput(f"prompt: the production runs {duration:.0f} s; the limit is {MAX_OUTPUT_SECONDS:.0f} s",
-                               field="prompt", value=f"{duration:.0f} s")
-        mono = not production.designed and len(voices) <= 1
-        ctx.progress(0.9, f"mastering and encoding ({'mono' if mono else 'stereo'}, {duration:.1f} s)")
-        final = finish(production.mix, inp.volume, mono)
-        ctx.check_cancelled()
-        return deliver.output(inp, final, production, ctx, script)
+        with production:
+            for note in production.notes:
+                log(note, "WARN")
+            ctx.check_cancelled()
+            duration = production.mix.master.duration
+            if duration > MAX_OUTPUT_SECONDS:
+                raise InvalidInput(f"prompt: the production runs {duration:.0f} s; the limit is "
+                                   f"{MAX_OUTPUT_SECONDS:.0f} s", field="prompt", value=f"{duration:.0f} s")
+            mono = not production.designed and len(voices) <= 1
+            ctx.progress(0.9, f"mastering and encoding ({'mono' if mono else 'stereo'}, {duration:.1f} s)")
+            with finish(production.mix, inp.volume, mono, ctx.cancelled) as final:
+                ctx.check_cancelled()
+                return deliver.output(inp, final, production, ctx, script)
 
     def _watch(self, ctx: RunContext) -> Watch:
         """Progress by line and by sentence (a long paragraph is one line); cancellation inside both."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterable
+
 from soundstage.apps.base import RunContext
 from soundstage.apps.seed_audio.schema import (
     AudioFile,
@@ -13,7 +16,9 @@ from soundstage.apps.seed_audio.schema import (
     WordTiming,
 )
 from soundstage.audio.buffer import AudioBuffer
-from soundstage.audio.codecs import AudioFormat, encode, probe
+from soundstage.audio.codecs import AudioFormat, encode_stream, probe
+from soundstage.audio.render import block_frames
+from soundstage.audio.spill import Spill
 from soundstage.production import subtitles
 from soundstage.production.produce import Production
 from soundstage.script.model import Script
@@ -21,13 +26,22 @@ from soundstage.script.model import Script
 __all__ = ["output", "save_audio"]
 
 
-def save_audio(buf: AudioBuffer, fmt: OutputFormat, rate: int, name: str, ctx: RunContext) -> AudioFile:
+def save_audio(audio: AudioBuffer | Spill, fmt: OutputFormat, rate: int, name: str, ctx: RunContext) -> AudioFile:
+    """Encode ``audio`` block by block into a temporary file, measure that file, store it."""
     audio_format = AudioFormat(fmt.value)
-    encoded = encode(buf, audio_format, rate, ctx.cancelled)
-    measured = probe(encoded.data, audio_format, pcm_rate=rate, pcm_channels=buf.channels,
-                     cancelled=ctx.cancelled)
-    ctx.check_cancelled()
-    saved = ctx.save(encoded.data, file_name=f"{name}.{encoded.extension}", content_type=encoded.content_type)
+    if isinstance(audio, AudioBuffer):
+        parts: Iterable[AudioBuffer] = [audio]
+        frames, channels = audio.frames, audio.channels
+    else:
+        parts, frames, channels = audio.blocks(block_frames(audio.rate), ctx.cancelled), audio.frames, audio.channels
+    with tempfile.TemporaryFile() as file:
+        content_type, extension = encode_stream(parts, frames, audio.rate, channels, audio_format, rate, file,
+                                                ctx.cancelled)
+        file.seek(0)
+        measured = probe(file, audio_format, pcm_rate=rate, pcm_channels=channels, cancelled=ctx.cancelled)
+        ctx.check_cancelled()
+        file.seek(0)
+        saved = ctx.save(file, file_name=f"{name}.{extension}", content_type=content_type)
     return AudioFile(url=saved.url, content_type=saved.content_type, file_name=saved.file_name,
                      file_size=saved.file_size, duration=round(measured.duration, 6), channels=measured.channels,
                      sample_rate=measured.sample_rate)
@@ -39,7 +53,7 @@ def _text_file(text: str, name: str, content_type: str, ctx: RunContext) -> Audi
                      file_size=saved.file_size)
 
 
-def output(inp: SeedAudioInput, final: AudioBuffer, production: Production, ctx: RunContext,
+def output(inp: SeedAudioInput, final: Spill, production: Production, ctx: RunContext,
            script: Script) -> SeedAudioOutput:
     base = f"seed-audio-{ctx.request_id[:8]}"
     audio = save_audio(final, inp.output_format, inp.sample_rate, base, ctx)
@@ -56,6 +70,6 @@ def output(inp: SeedAudioInput, final: AudioBuffer, production: Production, ctx:
     if inp.stems:
         result.stems = [Stem(track=stem.name, audio=save_audio(stem.audio, inp.output_format, inp.sample_rate,
                                                                f"{base}-{stem.name}", ctx))
-                        for stem in production.mix.stems if stem.audio.samples.any()]
+                        for stem in production.mix.stems if stem.audio.peak > 0]
     ctx.progress(1.0)
     return result

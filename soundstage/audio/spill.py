@@ -1,0 +1,86 @@
+"""Spilled audio: float32 frames kept in an unlinked temporary file instead of memory (issue 16).
+
+A long production passes through the mixer and the mastering stage block by block; what a later pass
+must read again (a track before mastering, the premaster, the gain curve) is written here as it is made
+and read back by frame range. The file lives in the page cache, not in the worker's resident memory,
+and disappears when it is closed (or the process dies: it has no name).
+
+Writes are appends in timeline order; reads are any range (``pread``), so one spill may be read by
+several passes. ``peak`` is kept as the frames go in: a stem that stayed silent is known without a read.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Self
+
+import numpy as np
+import numpy.typing as npt
+
+from soundstage.audio.buffer import AudioBuffer
+from soundstage.cancellation import CancelCheck, blocks, never
+
+__all__ = ["Spill"]
+
+_ITEM = np.dtype(np.float32).itemsize
+
+
+class Spill:
+    """Append-only frames of ``channels`` float32 samples at ``rate``, read back by range."""
+
+    def __init__(self, rate: int, channels: int, directory: Path | None = None) -> None:
+        self.rate, self.channels = rate, channels
+        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 (closed by close())
+        self._frames = 0
+        self.peak = 0.0  # largest |sample| written
+
+    @property
+    def frames(self) -> int:
+        return self._frames
+
+    @property
+    def duration(self) -> float:
+        return self._frames / self.rate
+
+    def append(self, samples: npt.NDArray[np.float32]) -> None:
+        """Add frames ``(n, channels)`` (or ``(n,)`` for one channel) at the end."""
+        data = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1, self.channels)
+        if data.size:
+            self.peak = max(self.peak, float(np.abs(data).max()))
+        os.pwrite(self._file.fileno(), data.tobytes(), self._frames * self.channels * _ITEM)
+        self._frames += data.shape[0]
+
+    def read(self, lo: int, hi: int) -> npt.NDArray[np.float32]:
+        """Frames ``lo:hi`` as ``(n, channels)``, clamped to what was written (like slicing)."""
+        lo, hi = max(0, min(lo, self._frames)), max(0, min(hi, self._frames))
+        if hi <= lo:
+            return np.zeros((0, self.channels), dtype=np.float32)
+        size = (hi - lo) * self.channels * _ITEM
+        data = os.pread(self._file.fileno(), size, lo * self.channels * _ITEM)
+        return np.frombuffer(data, dtype=np.float32).reshape(-1, self.channels).copy()
+
+    def window(self, lo: int, hi: int, before: int, after: int) -> tuple[npt.NDArray[np.float32], int]:
+        """Frames ``lo - before : hi + after`` clamped to the spill, and where ``lo`` sits in them."""
+        first = max(lo - before, 0)
+        return self.read(first, hi + after), lo - first
+
+    def blocks(self, size: int, cancelled: CancelCheck = never) -> Iterator[AudioBuffer]:
+        """The whole spill as buffers of ``size`` frames (the last may be shorter)."""
+        for lo, hi in blocks(self._frames, cancelled, size):
+            yield AudioBuffer(self.read(lo, hi), self.rate)
+
+    def load(self) -> AudioBuffer:
+        """All of it in memory: for short audio (a video's track, a test), never for long-form."""
+        return AudioBuffer(self.read(0, self._frames), self.rate)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
