@@ -1,4 +1,5 @@
-"""The app registry: built-in apps, the ``soundstage.apps`` entry-point group, and ``module:attr`` providers."""
+"""The app registry: built-in apps, the ``soundstage.apps`` entry-point group, and ``module:attr``
+providers."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class AppRegistry:
         for app_id in app.ids:
             parts = app_id.split("/")
             if not all(parts) or len(parts) < _root_size(parts):
-                raise ConfigError(f"app id {app_id!r} must be 'owner/alias[/path]' (or 'workflows/owner/alias[/path]')")
+                raise ConfigError(f"app id {app_id!r} must be 'owner/alias[/path]' (or"
+                                  " 'workflows/owner/alias[/path]')")
             if app_id in self._by_id and self._by_id[app_id] is not app:
                 raise ConfigError(f"two apps claim the id {app_id!r}")
             self._by_id[app_id] = app
@@ -47,7 +49,8 @@ class AppRegistry:
         app = next((self._by_id[key] for n in range(len(parts), _root_size(parts) - 1, -1)
                     if (key := "/".join(parts[:n])) in self._by_id), None)
         if app is None:
-            raise NotFound(f"No app serves {endpoint_id!r}; known apps: {', '.join(sorted(self.ids())) or 'none'}")
+            raise NotFound(f"No app serves {endpoint_id!r}; known apps:"
+                           f" {', '.join(sorted(self.ids())) or 'none'}")
         return app
 
     def ids(self) -> list[str]:

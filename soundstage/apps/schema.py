@@ -19,8 +19,8 @@ def _check_loudness(value: float | str) -> float | str:
 
 
 Loudness = Annotated[float | Literal["default", "broadcast", "streaming"], AfterValidator(_check_loudness)]
-LOUDNESS_DESCRIPTION = ("Integrated loudness target in LUFS (-30..-8), or a preset: default -16, broadcast -23, "
-                        "streaming -14.")
+LOUDNESS_DESCRIPTION = ("Integrated loudness target in LUFS (-30..-8), or a preset: default -16, broadcast"
+                        " -23, streaming -14.")
 
 
 def not_blank(value: str) -> str:
@@ -44,7 +44,8 @@ class File(BaseModel):
 
 
 class AudioFile(File):
-    duration: float | None = Field(default=None, description="Seconds, measured by decoding the file written.")
+    duration: float | None = Field(default=None,
+                                   description="Seconds, measured by decoding the file written.")
     channels: int | None = None
     sample_rate: int | None = None
 

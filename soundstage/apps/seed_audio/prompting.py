@@ -52,7 +52,8 @@ def _instruction(text: str, writer: Writer, image: str | None, seed: int, log: C
 
 
 def build_script(inp: SeedAudioInput, roles: ReferenceRoles, writer: Writer, image: str | None,
-                 log: Callable[[str, str], None], seed: int = 0, cancelled: CancelCheck | None = None) -> Script:
+                 log: Callable[[str, str], None], seed: int = 0,
+                 cancelled: CancelCheck | None = None) -> Script:
     """``writer`` writes instruction prompts (``DirectorWriter()`` for none) and, when it can, judges prompts
     the intent heuristic is unsure of."""
     decision = choose_mode(inp, roles.text, writer.judge())

@@ -36,8 +36,8 @@ class Reference:
 def load_clip(data: bytes, content_type: str, field: str) -> AudioBuffer:
     """Decode and measure a clip; InvalidInput naming ``field`` for anything unusable."""
     if len(data) > MAX_CLIP_BYTES:
-        raise InvalidInput(f"{field}: clip is {len(data)} bytes; the limit is {MAX_CLIP_BYTES} (10 MB)", field=field,
-                           value=f"{len(data)} bytes")
+        raise InvalidInput(f"{field}: clip is {len(data)} bytes; the limit is {MAX_CLIP_BYTES} (10 MB)",
+                           field=field, value=f"{len(data)} bytes")
     return read_clip(data, content_type, field, CLIP_LIMITS)
 
 
@@ -46,8 +46,8 @@ def check_mentions(inp: SeedAudioInput) -> None:
     count = len(inp.audio_urls or [])
     for m in mentions(inp.prompt):
         if m.kind == "audio" and not 1 <= m.index <= count:
-            raise InvalidInput(f"prompt: mentions @Audio{m.index} but {count} reference clip(s) were given in "
-                               f"audio_urls", field="prompt", value=m.text)
+            raise InvalidInput(f"prompt: mentions @Audio{m.index} but {count} reference clip(s) were given"
+                               f" in audio_urls", field="prompt", value=m.text)
 
 
 def check_image_bytes(data: bytes, field: str = "image_url") -> str:

@@ -75,15 +75,17 @@ SampleRate = Annotated[Literal[8000, 16000, 24000, 32000, 44100, 48000], BeforeV
 
 class SeedAudioInput(BaseModel):
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS, description=(
-        "Prompt or text to synthesize: plain text, a script, or an instruction. Reference audio inputs by order "
-        "with @Audio1, @Audio2, @Audio3."))
+        "Prompt or text to synthesize: plain text, a script, or an instruction. Reference audio inputs by"
+        " order with @Audio1, @Audio2, @Audio3."))
     voice: str | None = Field(default=None, description=(
-        "A preset voice (e.g. kian_en_zh), one of the 54 Kokoro voices (e.g. af_heart), or a custom voice id."))
+        "A preset voice (e.g. kian_en_zh), one of the 54 Kokoro voices (e.g. af_heart), "
+        "or a custom voice id."))
     audio_urls: list[str] | None = Field(default=None, max_length=MAX_REFERENCES, description=(
-        "Up to 3 reference audio URLs (or data URIs), referenced in the prompt as @Audio1..@Audio3. Each clip: "
-        "up to 30 s, 10 MB, wav/mp3/pcm/ogg_opus."))
+        "Up to 3 reference audio URLs (or data URIs), referenced in the prompt as @Audio1..@Audio3. Each"
+        " clip: up to 30 s, 10 MB, wav/mp3/pcm/ogg_opus."))
     image_url: str | None = Field(default=None, description=(
-        "A single reference image URL (jpeg/png/webp, up to 10 MB). Cannot be combined with audio references."))
+        "A single reference image URL (jpeg/png/webp, up to 10 MB). "
+        "Cannot be combined with audio references."))
     output_format: OutputFormat = Field(default=OutputFormat.MP3, description="Output audio format.")
     sample_rate: SampleRate = Field(default=24_000, description="Sample rate of the output audio in Hz.")
     speed: float = Field(default=1.0, ge=0.5, le=2.0, description="Speech speed; 2.0 halves the duration.")
@@ -95,7 +97,8 @@ class SeedAudioInput(BaseModel):
     mode: PromptMode = Field(default=PromptMode.AUTO, description="How to read the prompt; auto decides.")
     timestamps: bool = Field(default=False, description="Return word timings with speakers.")
     subtitles: bool = Field(default=False, description="Return SRT and WebVTT subtitle files.")
-    stems: bool = Field(default=False, description="Return one file per track (dialogue, ambience, foley, music).")
+    stems: bool = Field(default=False,
+                        description="Return one file per track (dialogue, ambience, foley, music).")
     loudness: Loudness = Field(default="default", description=LOUDNESS_DESCRIPTION)
 
     _prompt = field_validator("prompt")(not_blank)

@@ -59,9 +59,9 @@ ROOT = "bytedance/seedance-2.0"
 MIN_SECONDS, MAX_SECONDS = 4.0, 15.0  # duration "auto" follows the dialogue within these
 MAX_SPEEDUP = 1.25  # dialogue that overflows the duration is spoken at most this much faster
 LEAD_IN = 0.5  # s of scene before the first line
-DESCRIPTION = ("Seedance 2.0 {kind} with native audio: one synced track (dialogue, ambience, foley; 48 kHz stereo; "
-               "exactly the video's length). Offline picture: an animatic (storyboard in motion) with lip-synced "
-               "speaker cards.")
+DESCRIPTION = ("Seedance 2.0 {kind} with native audio: one synced track (dialogue, ambience, foley; 48 kHz"
+               " stereo; exactly the video's length). Offline picture: an animatic (storyboard in motion)"
+               " with lip-synced speaker cards.")
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,10 @@ ENDPOINTS = (
     Endpoint(f"{ROOT}/reference-to-video", "Seedance 2.0 reference-to-video", ReferenceToVideoInput),
     Endpoint(f"{ROOT}/fast/text-to-video", "Seedance 2.0 fast text-to-video", FastTextToVideoInput),
     Endpoint(f"{ROOT}/fast/image-to-video", "Seedance 2.0 fast image-to-video", FastImageToVideoInput),
-    Endpoint(f"{ROOT}/fast/reference-to-video", "Seedance 2.0 fast reference-to-video", FastReferenceToVideoInput),
-    Endpoint(f"{ROOT}/mini/reference-to-video", "Seedance 2.0 mini reference-to-video", FastReferenceToVideoInput),
+    Endpoint(f"{ROOT}/fast/reference-to-video", "Seedance 2.0 fast reference-to-video",
+             FastReferenceToVideoInput),
+    Endpoint(f"{ROOT}/mini/reference-to-video", "Seedance 2.0 mini reference-to-video",
+             FastReferenceToVideoInput),
 )
 
 
@@ -153,7 +155,8 @@ class Seedance:
         ctx.log(f"plan: {fmt.duration:.3f} s ({fmt.frames} frames at {FPS} fps), {len(plan.lines)} line(s): "
                 + "; ".join(f"{ln.start:.2f}-{ln.end:.2f} s {ln.speaker}" for ln in plan.lines))
         picture = picture_plan(plan, fmt, PictureInputs(prompt, refs.images, refs.end_image, refs.footage),
-                               [s.name for s in script.speakers if any(ln.speaker == s.name for ln in plan.lines)],
+                               [s.name for s in script.speakers
+                                if any(ln.speaker == s.name for ln in plan.lines)],
                                ctx.seed)
         ctx.progress(0.4, f"drawing {fmt.width}x{fmt.height} ({kit.pictures().name}) and mixing")
         video_path, out_path = workdir / "picture.mp4", workdir / "out.mp4"
@@ -177,8 +180,9 @@ class Seedance:
                 for n in range(1, len(refs.audio) + 1) if n != voice]
         if beds:
             script = replace(script, items=(*beds, *script.items))
-        ctx.log(f"dialogue: {len(script.lines)} line(s) by {', '.join(s.name for s in script.speakers) or 'nobody'}"
-                f"; setting: {script.setting or '(none)'}"
+        ctx.log(f"dialogue: {len(script.lines)} line(s) by"
+                f" {', '.join(s.name for s in script.speakers) or 'nobody'}; setting:"
+                f" {script.setting or '(none)'}"
                 + (f"; voice from @Audio{voice}" if voice else "") + "".join(f"; {c.description} in the mix"
                                                                              for c in beds))
         return script, voice
@@ -216,7 +220,8 @@ class Seedance:
         if isinstance(inp, ImageToVideoInput):
             first = Still(load_image(ctx.fetch(inp.image_url, field="image_url", limit=MAX_IMAGE_BYTES)[0],
                                      "image_url"))
-            end = (Still(load_image(ctx.fetch(inp.end_image_url, field="end_image_url", limit=MAX_IMAGE_BYTES)[0],
+            end = (Still(load_image(ctx.fetch(inp.end_image_url, field="end_image_url",
+                                              limit=MAX_IMAGE_BYTES)[0],
                                     "end_image_url")) if inp.end_image_url else None)
             return _References(images=(first,), end_image=end)
         if isinstance(inp, ReferenceToVideoInput):
@@ -227,7 +232,8 @@ class Seedance:
                 path = workdir / f"reference-{i + 1}.video"
                 path.write_bytes(ctx.fetch(url, field=f"video_urls[{i}]", limit=MAX_VIDEO_BYTES)[0])
                 footage.append(Footage(path))
-            audio = tuple(load_audio(*ctx.fetch(u, field=f"audio_urls[{i}]", limit=MAX_AUDIO_BYTES), f"audio_urls[{i}]")
+            audio = tuple(load_audio(*ctx.fetch(u, field=f"audio_urls[{i}]", limit=MAX_AUDIO_BYTES),
+                                     f"audio_urls[{i}]")
                           for i, u in enumerate(inp.audio_urls or []))
             return _References(images=_mention_order(inp.prompt, images), footage=tuple(footage), audio=audio)
         return _References()
@@ -245,6 +251,7 @@ def load(env: AppEnv) -> Runner:
 
 
 def seedance_apps() -> list[App]:
-    return [App(id=e.id, title=e.title, input=e.input, output=SeedanceOutput, load=load, admit=admit,  # type: ignore[arg-type]
+    return [App(id=e.id, title=e.title, input=e.input, output=SeedanceOutput, load=load,
+                admit=admit,  # type: ignore[arg-type]
                 description=DESCRIPTION.format(kind=e.id.rsplit("/", 1)[-1]), tags=("video",))
             for e in ENDPOINTS]

@@ -31,8 +31,8 @@ def _file(data: bytes, name: str, content_type: str, ctx: RunContext) -> File:
 def _video(path: Path, name: str, ctx: RunContext) -> VideoFile:
     info = probe_video(path, max_seconds=MAX_OUTPUT_SECONDS, max_pixels=MAX_OUTPUT_PIXELS)
     saved = ctx.save(path.read_bytes(), file_name=name, content_type="video/mp4")
-    audio = (f"AAC {info.audio_rate} Hz {info.audio_channels} ch {info.audio_duration:.6f} s" if info.has_audio
-             else "no audio stream")
+    audio = (f"AAC {info.audio_rate} Hz {info.audio_channels} ch {info.audio_duration:.6f} s"
+             if info.has_audio else "no audio stream")
     ctx.log(f"wrote {saved.file_name}: {info.width}x{info.height}, {info.fps:g} fps, {info.frames} frames, "
             f"{info.duration:.6f} s; {audio}; {saved.file_size} bytes")
     return VideoFile(url=saved.url, content_type=saved.content_type, file_name=saved.file_name,
@@ -46,8 +46,8 @@ def output(inp: VideoInput, path: Path, plan: Plan, picture: PicturePlan, mix: M
     result = SeedanceOutput(video=_video(path, f"{base}.mp4", ctx), seed=ctx.seed)
     if inp.lipsync:
         document = lipsync_json(picture.characters, fps=picture.format.fps)
-        result.lipsync = _file(json.dumps(document, indent=1).encode(), f"{base}-lipsync.json", "application/json",
-                               ctx)
+        result.lipsync = _file(json.dumps(document, indent=1).encode(), f"{base}-lipsync.json",
+                               "application/json", ctx)
     if inp.subtitles:
         result.subtitles = Subtitles(
             srt=_file(subtitles.srt(plan.words).encode(), f"{base}.srt", "application/x-subrip", ctx),

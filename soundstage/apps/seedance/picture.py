@@ -63,7 +63,8 @@ class PictureInputs:
 def _characters(plan: Plan, speakers: Sequence[str]) -> tuple[Character, ...]:
     out = []
     for k, name in enumerate(speakers):
-        phonemes = [(p.phoneme, p.start, p.end) for line in plan.lines if line.speaker == name for p in line.phonemes]
+        phonemes = [(p.phoneme, p.start, p.end)
+                    for line in plan.lines if line.speaker == name for p in line.phonemes]
         out.append(Character(name=name, label=name.lower(), color=CARD_COLOURS[k % len(CARD_COLOURS)],
                              visemes=visemes_from_phonemes(phonemes)))
     return tuple(out)
@@ -73,7 +74,8 @@ def _captions(plan: Plan) -> tuple[Caption, ...]:
     named = {w.speaker for w in plan.words}
     out = []
     for start, end, text in subtitles.cues(plan.words):
-        speaker = next((w.speaker for w in plan.words if w.start >= start - 1e-6), "") if len(named) > 1 else ""
+        speaker = (next((w.speaker for w in plan.words if w.start >= start - 1e-6), "")
+                   if len(named) > 1 else "")
         out.append(Caption(text=text, start=start, end=end, speaker=speaker))
     return tuple(out)
 

@@ -39,8 +39,8 @@ AUDIO_LIMITS = ClipLimits(MAX_AUDIO_SECONDS, formats="mp3,wav", described="mp3 o
 
 
 def _too_big(field: str, size: int, limit: int) -> InvalidInput:
-    return InvalidInput(f"{field}: file is {size} bytes; the limit is {limit} ({limit >> 20} MB)", field=field,
-                        value=f"{size} bytes")
+    return InvalidInput(f"{field}: file is {size} bytes; the limit is {limit} ({limit >> 20} MB)",
+                        field=field, value=f"{size} bytes")
 
 
 def image_size(data: bytes, field: str) -> tuple[int, int]:
@@ -106,5 +106,5 @@ def check_mentions(prompt: str, counts: Counts) -> None:
     have = {"image": counts.images, "video": counts.videos, "audio": counts.audios}
     for m in mentions(prompt):
         if not 1 <= m.index <= have[m.kind]:
-            raise InvalidInput(f"prompt: mentions {m.text} but {have[m.kind]} {m.kind} reference(s) were given in "
-                               f"{m.kind}_urls", field="prompt", value=m.text)
+            raise InvalidInput(f"prompt: mentions {m.text} but {have[m.kind]} {m.kind} reference(s) were"
+                               f" given in {m.kind}_urls", field="prompt", value=m.text)

@@ -84,7 +84,8 @@ Duration = Annotated[Literal["auto", "4", "5", "6", "7", "8", "9", "10", "11", "
 
 class VideoInput(BaseModel):
     prompt: str = Field(min_length=1, max_length=MAX_PROMPT_CHARS, description=(
-        "The shot: subject, action, setting, lighting, camera move; dialogue in quotes or as dialogue: '...'."))
+        "The shot: subject, action, setting, lighting, camera move; "
+        "dialogue in quotes or as dialogue: '...'."))
     resolution: Literal["480p", "720p", "1080p"] = Field(default="720p", description="Video resolution.")
     duration: Duration = Field(default="auto", description=(
         "Seconds (4-15), or auto: as long as the dialogue needs, 4-15 s."))
@@ -96,9 +97,11 @@ class VideoInput(BaseModel):
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1, description="Same seed, same bytes.")
     end_user_id: str | None = Field(default=None, max_length=256, description="Your end user's id (logged).")
     # Beyond fal: opt-in
-    lipsync: bool = Field(default=False, description="Return per-speaker visemes (OVR 15) with start and end.")
+    lipsync: bool = Field(default=False,
+                          description="Return per-speaker visemes (OVR 15) with start and end.")
     subtitles: bool = Field(default=False, description="Return SRT and WebVTT subtitles of the dialogue.")
-    stems: bool = Field(default=False, description="Return dialogue, ambience and foley as separate WAV files.")
+    stems: bool = Field(default=False,
+                        description="Return dialogue, ambience and foley as separate WAV files.")
     loudness: Loudness = Field(default="default", description=LOUDNESS_DESCRIPTION)
 
     _prompt = field_validator("prompt")(not_blank)
@@ -143,7 +146,8 @@ class ReferenceToVideoInput(VideoInput):
 
 
 FastResolution = Literal["480p", "720p"]
-FAST_RESOLUTION = Field(default="720p", description="Video resolution: 480p or 720p on the fast and mini tiers.")
+FAST_RESOLUTION = Field(default="720p",
+                        description="Video resolution: 480p or 720p on the fast and mini tiers.")
 
 
 class FastTextToVideoInput(TextToVideoInput):

@@ -95,7 +95,8 @@ class JobFeed:
         delay = MIN_POLL
         async with self.jobs.watch(self.job.id) as watch:
             while True:
-                job = await self.jobs.get(self.job.owner, self.job.id)  # state first: the events before it are read
+                # state first: the events before it are read
+                job = await self.jobs.get(self.job.owner, self.job.id)
                 fresh = await self.jobs.events(job.id, self.seen)
                 for seq, event in fresh:
                     self.seen = seq

@@ -1,1 +1,2 @@
-"""soundstage/video-to-audio: ambience, foley and given dialogue for a user's own video, at exactly its length."""
+"""soundstage/video-to-audio: ambience, foley and given dialogue for a user's own video, at exactly its
+length."""

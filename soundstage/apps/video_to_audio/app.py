@@ -44,9 +44,9 @@ from soundstage.video.probe import VideoInfo, open_video, probe_video
 __all__ = ["APP_ID", "video_to_audio_app"]
 
 APP_ID = "soundstage/video-to-audio"
-DESCRIPTION = ("A soundtrack for your video: cuts, motion and the prompt become ambience per shot, foley on what "
-               "moves, and the dialogue you give; music only when asked. The picture is copied as it is and the "
-               "new AAC track is exactly its length.")
+DESCRIPTION = ("A soundtrack for your video: cuts, motion and the prompt become ambience per shot, foley on"
+               " what moves, and the dialogue you give; music only when asked. The picture is copied as it is"
+               " and the new AAC track is exactly its length.")
 
 
 def _probe(data: bytes, workdir: Path | None = None) -> VideoInfo:
@@ -60,13 +60,14 @@ def _probe(data: bytes, workdir: Path | None = None) -> VideoInfo:
 def _check_dialogue(lines: list[DialogueLine], seconds: float) -> None:
     for i, line in enumerate(lines):
         if line.start >= seconds:
-            raise InvalidInput(f"dialogue[{i}].start: {line.start:g} s is past the video's end ({seconds:.3f} s)",
-                               field=f"dialogue.{i}.start", value=line.start)
+            raise InvalidInput(f"dialogue[{i}].start: {line.start:g} s is past the video's end"
+                               f" ({seconds:.3f} s)", field=f"dialogue.{i}.start", value=line.start)
         if line.voice is not None:
             try:
                 resolve_voice(line.voice)
             except InvalidInput as e:
-                raise InvalidInput(f"dialogue[{i}].voice: {e}", field=f"dialogue.{i}.voice", value=line.voice) from e
+                raise InvalidInput(f"dialogue[{i}].voice: {e}", field=f"dialogue.{i}.voice",
+                                   value=line.voice) from e
 
 
 def admit(inp: VideoToAudioInput, admission: Admission) -> VideoToAudioInput:
@@ -86,8 +87,8 @@ def _original(path: Path, mode: OriginalAudio, log: Callable[[str, str], None]) 
         return None
     with open_video(path, "video_url") as container:
         if not container.streams.audio:
-            log(f"original_audio {mode.value}: the video has no sound of its own; the new track replaces nothing",
-                "WARN")
+            log(f"original_audio {mode.value}: the video has no sound of its own; the new track replaces"
+                " nothing", "WARN")
             return None
         stream, video = container.streams.audio[0], container.streams.video[0]
         chunks, rate = [], 0
@@ -131,7 +132,8 @@ class VideoToAudio:
         ctx.progress(0.55, "sounding it")
         lines, spoken_notes = speak(inp.dialogue or [], kit.speech(), duration, ctx.seed, ctx.log)
         plan = design(DesignInputs(parts, inp.negative_prompt, inp.music, dialogue_lines(lines),
-                                   _original(source, inp.original_audio, ctx.log), inp.loudness_target, ctx.seed),
+                                   _original(source, inp.original_audio, ctx.log), inp.loudness_target,
+                                   ctx.seed),
                       analysis, duration, kit.sounds(), kit.lexicon())
         for note in (*spoken_notes, *plan.notes):
             ctx.log(note, "WARN")
@@ -158,5 +160,6 @@ def load(env: AppEnv) -> Runner:
 
 
 def video_to_audio_app() -> App:
-    return App(id=APP_ID, title="Video to audio", input=VideoToAudioInput, output=VideoToAudioOutput, load=load,
-               admit=admit, description=DESCRIPTION, tags=("video", "audio"))  # type: ignore[arg-type]
+    return App(id=APP_ID, title="Video to audio", input=VideoToAudioInput, output=VideoToAudioOutput,
+               load=load, admit=admit,  # type: ignore[arg-type]
+               description=DESCRIPTION, tags=("video", "audio"))

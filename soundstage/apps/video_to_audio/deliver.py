@@ -25,10 +25,11 @@ __all__ = ["output"]
 
 def _video(path: Path, container: Container, name: str, ctx: RunContext) -> VideoFile:
     info = probe_video(path, max_seconds=MAX_VIDEO_SECONDS, max_pixels=MAX_VIDEO_PIXELS)
-    saved = ctx.save(path.read_bytes(), file_name=f"{name}{container.suffix}", content_type=container.content_type)
-    ctx.log(f"wrote {saved.file_name}: {info.width}x{info.height}, {info.frames} frames, {info.duration:.6f} s "
-            f"({info.video_codec}, copied); AAC {info.audio_rate} Hz {info.audio_channels} ch "
-            f"{info.audio_duration:.6f} s; {saved.file_size} bytes")
+    saved = ctx.save(path.read_bytes(), file_name=f"{name}{container.suffix}",
+                     content_type=container.content_type)
+    ctx.log(f"wrote {saved.file_name}: {info.width}x{info.height}, {info.frames} frames,"
+            f" {info.duration:.6f} s ({info.video_codec}, copied); AAC {info.audio_rate} Hz"
+            f" {info.audio_channels} ch {info.audio_duration:.6f} s; {saved.file_size} bytes")
     return VideoFile(url=saved.url, content_type=saved.content_type, file_name=saved.file_name,
                      file_size=saved.file_size, width=info.width, height=info.height, fps=info.fps,
                      duration=round(info.duration, 6), num_frames=info.frames, has_audio=info.has_audio)
@@ -39,11 +40,12 @@ def _wav(buf: AudioBuffer, name: str, ctx: RunContext) -> AudioFile:
     measured = probe(encoded.data, AudioFormat.WAV, cancelled=ctx.cancelled)
     saved = ctx.save(encoded.data, file_name=f"{name}.wav", content_type=encoded.content_type)
     return AudioFile(url=saved.url, content_type=saved.content_type, file_name=saved.file_name,
-                     file_size=saved.file_size, duration=round(measured.duration, 6), channels=measured.channels,
-                     sample_rate=measured.sample_rate)
+                     file_size=saved.file_size, duration=round(measured.duration, 6),
+                     channels=measured.channels, sample_rate=measured.sample_rate)
 
 
-def output(inp: VideoToAudioInput, path: Path, container: Container, mix: Mix, ctx: RunContext) -> VideoToAudioOutput:
+def output(inp: VideoToAudioInput, path: Path, container: Container, mix: Mix,
+           ctx: RunContext) -> VideoToAudioOutput:
     base = f"video-to-audio-{ctx.request_id[:8]}"
     result = VideoToAudioOutput(seed=ctx.seed)
     if inp.output in (OutputKind.VIDEO, OutputKind.BOTH):

@@ -34,7 +34,8 @@ ORIGINAL_DUCK_DB = -12.0  # the video's own sound under the new track, original_
 MAX_LIMITING_DB = 3.0  # a few hits alone fall short of the loudness target rather than lose their attack
 GENERIC = "impact"  # what moves, with nothing asked: soft hits on impacts
 GENERIC_INTENSITY = 0.35
-SPEECH_WORDS = re.compile(r"speech|speak|voice|talk|dialog|chatter|walla|murmur|人声|说话|对话", re.IGNORECASE)
+SPEECH_WORDS = re.compile(r"speech|speak|voice|talk|dialog|chatter|walla|murmur|人声|说话|对话",
+                          re.IGNORECASE)
 MUSIC_WORDS = re.compile(r"music|song|melod|score|音乐|歌", re.IGNORECASE)
 
 
@@ -70,13 +71,15 @@ def _excluded(negative: str, lexicon: Lexicon) -> tuple[frozenset[str], bool, bo
     return names, bool(SPEECH_WORDS.search(negative)), bool(MUSIC_WORDS.search(negative))
 
 
-def _resolve(section: Section, lexicon: Lexicon, excluded: frozenset[str], no_speech: bool) -> tuple[Resolution, list[str]]:
+def _resolve(section: Section, lexicon: Lexicon, excluded: frozenset[str],
+             no_speech: bool) -> tuple[Resolution, list[str]]:
     found = lexicon.resolve(section.text)
-    notes = [f"{section.start:.2f}-{section.end:.2f} s: left out {u.text!r} ({u.reason})" for u in found.unresolved
-             if "music" not in u.reason]
-    notes += [f"{section.start:.2f}-{section.end:.2f} s: {u.text!r} makes no music here; set `music` to a mood "
-              f"for a music bed" for u in found.unresolved if "music" in u.reason]
-    out = [c for c in found.cues if c.generator not in excluded and not (no_speech and c.generator == "crowd_walla")]
+    notes = [f"{section.start:.2f}-{section.end:.2f} s: left out {u.text!r} ({u.reason})"
+             for u in found.unresolved if "music" not in u.reason]
+    notes += [f"{section.start:.2f}-{section.end:.2f} s: {u.text!r} makes no music here; set `music` to a"
+              f" mood for a music bed" for u in found.unresolved if "music" in u.reason]
+    out = [c for c in found.cues
+           if c.generator not in excluded and not (no_speech and c.generator == "crowd_walla")]
     notes += [f"{section.start:.2f}-{section.end:.2f} s: {c.generator} left out (negative_prompt)"
               for c in found.cues if c not in out]
     return Resolution(tuple(out), found.unresolved), notes
@@ -110,7 +113,8 @@ def _merge_beds(beds: list[_Bed]) -> list[_Bed]:
     return out
 
 
-def _bed_clips(beds: list[_Bed], registry: SoundRegistry, duration: float, seed: int) -> tuple[list[Clip], dict[str, AudioBuffer]]:
+def _bed_clips(beds: list[_Bed], registry: SoundRegistry, duration: float,
+               seed: int) -> tuple[list[Clip], dict[str, AudioBuffer]]:
     clips, sources = [], {}
     for k, bed in enumerate(_merge_beds(beds)):
         first, last = bed.start <= 1e-6, bed.end >= duration - 1e-6
@@ -118,8 +122,10 @@ def _bed_clips(beds: list[_Bed], registry: SoundRegistry, duration: float, seed:
         end = bed.end if last else bed.end + CROSSFADE / 2
         key = f"bed:{bed.cue.generator}:{k}"
         seconds = min(end - start, BED_LOOP_SECONDS)
-        sources[key] = registry.render(bed.cue.generator, replace(bed.cue.params, duration=seconds, seed=seed + k))
-        clips.append(Clip(key, start, duration=end - start, loop=True, fade_in=EDGE_FADE if first else CROSSFADE,
+        sources[key] = registry.render(bed.cue.generator,
+                                       replace(bed.cue.params, duration=seconds, seed=seed + k))
+        clips.append(Clip(key, start, duration=end - start, loop=True,
+                          fade_in=EDGE_FADE if first else CROSSFADE,
                           fade_out=EDGE_FADE if last else CROSSFADE))
     return clips, sources
 
@@ -143,7 +149,8 @@ def design(inputs: DesignInputs, analysis: Analysis, duration: float, registry: 
         if space is not None:
             spaces[space.name] = space
         walks = tuple(c for c in resolution.beds if tie_of(c.generator) is Tie.BEATS)  # steps go on the beats
-        beds += [_Bed(c, section.start, min(section.end, duration)) for c in resolution.beds if c not in walks]
+        beds += [_Bed(c, section.start, min(section.end, duration))
+                 for c in resolution.beds if c not in walks]
         requests.append(Request((*walks, *resolution.spots), (section.start, min(section.end, duration)),
                                 section.timed, space.name if space else None, inputs.seed + 1000 * (n + 1)))
     if not inputs.sections and GENERIC not in excluded:  # nothing asked: soft hits where things land
@@ -163,11 +170,13 @@ def design(inputs: DesignInputs, analysis: Analysis, duration: float, registry: 
     sources.update(scene.sources)
     sources.update(foley.sources)
     tracks = [t for t in scene.timeline.tracks if t.kind in (TrackKind.DIALOGUE, TrackKind.MUSIC)]
-    tracks += [Track("ambience", TrackKind.AMBIENCE, tuple(bed_clips)), Track("foley", TrackKind.FOLEY, tuple(foley.clips))]
+    tracks += [Track("ambience", TrackKind.AMBIENCE, tuple(bed_clips)),
+               Track("foley", TrackKind.FOLEY, tuple(foley.clips))]
     if inputs.original is not None:
         sources["original"] = inputs.original.audio
         gain = ORIGINAL_DUCK_DB if inputs.original.ducked else 0.0
-        tracks.append(Track("original", TrackKind.AMBIENCE, (Clip("original", inputs.original.start, gain_db=gain),),
+        tracks.append(Track("original", TrackKind.AMBIENCE,
+                            (Clip("original", inputs.original.start, gain_db=gain),),
                             duck=inputs.original.ducked))
     timeline = replace(scene.timeline, tracks=tuple(tracks), spaces=tuple(spaces.values()))
     return Design(timeline, sources, tuple(notes), tuple(foley.placed))

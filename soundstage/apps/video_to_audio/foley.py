@@ -90,7 +90,8 @@ def _variants(registry: SoundRegistry, cue: Cue, seed: int) -> list[tuple[AudioB
     """(audio, attack time) per variant, at the variant intensity (clips adjust their gain)."""
     params = replace(cue.params, intensity=VARIANT_INTENSITY)
     if tie_of(cue.generator) is Tie.BEATS:  # one step: the walk at its slowest pace, cut after the first
-        params = replace(params, duration=STEP_SECONDS, values=MappingProxyType({**params.values, "pace": 0.5}))
+        params = replace(params, duration=STEP_SECONDS,
+                         values=MappingProxyType({**params.values, "pace": 0.5}))
     out = []
     for k in range(VARIANTS):
         buf = registry.render(cue.generator, replace(params, seed=seed + 7919 * k))
@@ -162,11 +163,12 @@ def _nothing_seen(asked: list[Cue], request: Request, registry: SoundRegistry, f
         if request.timed:
             _add(cue, [Moment(start + 0.1 * (end - start), 0.5)], request, registry, foley)
         else:
-            foley.notes.append(f"{cue.generator}: nothing in the picture at {start:.2f}-{end:.2f} s to put it on "
-                               f"(give it a time range to place it anyway)")
+            foley.notes.append(f"{cue.generator}: nothing in the picture at {start:.2f}-{end:.2f} s to put it"
+                               f" on (give it a time range to place it anyway)")
 
 
-def _add(cue: Cue, moments: Sequence[Moment], request: Request, registry: SoundRegistry, foley: Foley) -> None:
+def _add(cue: Cue, moments: Sequence[Moment], request: Request, registry: SoundRegistry,
+         foley: Foley) -> None:
     if not moments:
         return
     variants = _variants(registry, cue, request.seed + sum(map(ord, cue.generator)))

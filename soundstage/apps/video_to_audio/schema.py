@@ -14,8 +14,8 @@ from pydantic import BaseModel, Field, field_validator
 
 from soundstage.apps.schema import LOUDNESS_DESCRIPTION, AudioFile, Loudness, VideoFile, loudness_lufs
 
-__all__ = ["MAX_LINES", "MAX_VIDEO_BYTES", "MAX_VIDEO_PIXELS", "MAX_VIDEO_SECONDS", "DialogueLine", "OriginalAudio",
-           "OutputKind", "Stem", "VideoToAudioInput", "VideoToAudioOutput"]
+__all__ = ["MAX_LINES", "MAX_VIDEO_BYTES", "MAX_VIDEO_PIXELS", "MAX_VIDEO_SECONDS", "DialogueLine",
+           "OriginalAudio", "OutputKind", "Stem", "VideoToAudioInput", "VideoToAudioOutput"]
 
 MAX_VIDEO_BYTES = 100 * 1024 * 1024
 MAX_VIDEO_SECONDS = 60.0
@@ -62,7 +62,8 @@ class VideoToAudioInput(BaseModel):
         "Sounds to leave out: 'footsteps, traffic, music'."))
     seed: int | None = Field(default=None, ge=0, le=2**63 - 1, description="Same seed, same bytes.")
     # MMAudio's knobs of its diffusion: accepted so its code ports, nothing here to steer
-    num_steps: int | None = Field(default=None, ge=1, le=50, description="Accepted for MMAudio's code; unused.")
+    num_steps: int | None = Field(default=None, ge=1, le=50,
+                                  description="Accepted for MMAudio's code; unused.")
     duration: float | None = Field(default=None, ge=0, description=(
         "Accepted for MMAudio's code; unused: the track is always exactly the video's length."))
     cfg_strength: float | None = Field(default=None, description="Accepted for MMAudio's code; unused.")
@@ -71,12 +72,14 @@ class VideoToAudioInput(BaseModel):
     dialogue: list[DialogueLine] | None = Field(default=None, max_length=MAX_LINES, description=(
         "Lines spoken at their times, in the chosen voices. Nothing else in the track is speech."))
     original_audio: OriginalAudio = Field(default=OriginalAudio.REPLACE, description=(
-        "The video's own sound: replace (default), mix (kept under the new track) or duck (kept 12 dB down)."))
+        "The video's own sound: replace (default), mix (kept under the new track) or duck "
+        "(kept 12 dB down)."))
     music: str | None = Field(default=None, max_length=200, description=(
         "A music bed in this mood (calm, hopeful, sad, tense, mysterious, upbeat, or words for one). "
         "Off by default: no music unless asked."))
     loudness: Loudness = Field(default="default", description=LOUDNESS_DESCRIPTION)
-    stems: bool = Field(default=False, description="Also return each track (ambience, foley, dialogue...) as WAV.")
+    stems: bool = Field(default=False,
+                        description="Also return each track (ambience, foley, dialogue...) as WAV.")
     output: OutputKind = Field(default=OutputKind.VIDEO, description=(
         "video: the MP4 with its new track; audio: the track alone (WAV); both."))
 
@@ -96,8 +99,10 @@ class Stem(BaseModel):
 
 
 class VideoToAudioOutput(BaseModel):
-    video: VideoFile | None = Field(default=None, description="The video with its new track (output video/both).")
-    audio: AudioFile | None = Field(default=None, description="The track alone, 48 kHz stereo WAV (output audio/both).")
+    video: VideoFile | None = Field(default=None,
+                                    description="The video with its new track (output video/both).")
+    audio: AudioFile | None = Field(default=None,
+                                    description="The track alone, 48 kHz stereo WAV (output audio/both).")
     stems: list[Stem] | None = None
     seed: int
 

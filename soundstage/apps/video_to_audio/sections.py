@@ -61,8 +61,8 @@ def _range(match: re.Match[str], analysis: Analysis) -> tuple[float, float]:
     start = _seconds(match.group("a"))
     end = analysis.duration if match.group("b").lower() == "end" else _seconds(match.group("b"))
     if end <= start:
-        raise InvalidInput(f"prompt: the range {match.group(0).strip()} ends before it starts", field="prompt",
-                           value=match.group(0))
+        raise InvalidInput(f"prompt: the range {match.group(0).strip()} ends before it starts",
+                           field="prompt", value=match.group(0))
     return _snap(start, analysis.cuts), min(_snap(end, analysis.cuts), analysis.duration)
 
 
@@ -91,5 +91,6 @@ def sections(prompt: str, analysis: Analysis) -> tuple[Section, ...]:
         if start < analysis.duration and _clean(body):
             timed.append(Section(start, end, _clean(body), timed=True))
     rest = _clean(" ".join(loose))
-    fill = [Section(a, b, rest, timed=False) for a, b in _gaps([(s.start, s.end) for s in timed], analysis.duration)]
+    fill = [Section(a, b, rest, timed=False)
+            for a, b in _gaps([(s.start, s.end) for s in timed], analysis.duration)]
     return tuple(sorted([*timed, *(fill if rest else [])], key=lambda s: (s.start, s.end)))

@@ -54,7 +54,8 @@ def speak(lines: Sequence[DialogueLine], engine: SpeechEngine, duration: float, 
             notes.append(f"dialogue[{i}] spoken {speed:.2f}x faster to end before the video does")
         if audio.duration > room:
             notes.append(f"dialogue[{i}] {line.text!r} dropped: {audio.duration:.2f} s of speech from "
-                         f"{line.start:g} s does not fit before the end ({duration:.2f} s), even {MAX_SPEEDUP:g}x faster")
+                         f"{line.start:g} s does not fit before the end ({duration:.2f} s), even"
+                         f" {MAX_SPEEDUP:g}x faster")
             continue
         spoken.append((audio, line.start))
     return spoken, notes
