@@ -15,7 +15,8 @@ from tests.support.server import TEST_KEY, Server
 
 
 def models_cache() -> Path:
-    path = Path(os.environ.get("SOUNDSTAGE_TEST_MODELS_DIR") or Path.home() / ".cache" / "soundstage-test" / "models")
+    path = Path(os.environ.get("SOUNDSTAGE_TEST_MODELS_DIR")
+                or Path.home() / ".cache" / "soundstage-test" / "models")
     path.mkdir(parents=True, exist_ok=True)
     fetch_kokoro_assets(path)  # through our own fetch code; a verified cache is kept as is
     return path

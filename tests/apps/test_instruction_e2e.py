@@ -62,8 +62,9 @@ def render_and_hear(client: fal_client.SyncClient, recognizer: Recognizer, promp
 def test_shared_sequences_counts_words_and_characters() -> None:
     assert shared_sequences("Write a short sketch of two", "I'll write a short sketch!") == {
         ("write", "a", "short", "sketch")}
-    assert shared_sequences("写一个关于外卖员的小品", "寫一個關於外賣") == {("写", "一", "个", "关"), ("一", "个", "关", "于"),
-                                                                      ("个", "关", "于", "外"), ("关", "于", "外", "卖")}
+    assert shared_sequences("写一个关于外卖员的小品", "寫一個關於外賣") == {
+        ("写", "一", "个", "关"), ("一", "个", "关", "于"), ("个", "关", "于", "外"),
+        ("关", "于", "外", "卖")}
     assert shared_sequences("Generate an argument", "Generate an argument") == set()  # fewer than N words
 
 
@@ -78,8 +79,8 @@ def test_instruction_is_not_read_aloud(seed_client: fal_client.SyncClient, recog
 
 
 @pytest.mark.parametrize("prompt", [ISSUE_14[0], ISSUE_14[3]])
-def test_control_the_same_prompt_read_as_text_is_heard(seed_client: fal_client.SyncClient, recognizer: Recognizer,
-                                                       prompt: str) -> None:
+def test_control_the_same_prompt_read_as_text_is_heard(seed_client: fal_client.SyncClient,
+                                                       recognizer: Recognizer, prompt: str) -> None:
     result, heard, logs = render_and_hear(seed_client, recognizer, prompt, mode="text")
     print(f"\n{prompt!r} as text: heard {heard!r}")
     assert result["mode"] == "text"

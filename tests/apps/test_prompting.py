@@ -25,7 +25,8 @@ def chat() -> Iterator[ChatEndpoint]:
         yield endpoint
 
 
-def _build(prompt: str, writer: Writer | None = None, **fields: object) -> tuple[Mode, tuple[str, ...], Logged]:
+def _build(prompt: str, writer: Writer | None = None,
+           **fields: object) -> tuple[Mode, tuple[str, ...], Logged]:
     inp = SeedAudioInput(prompt=prompt, **fields)  # type: ignore[arg-type]
     logged: Logged = []
     script = build_script(inp, reference_roles(prompt, 0), writer or DirectorWriter(), None,
@@ -46,7 +47,8 @@ def test_mode_overrides_and_says_so() -> None:
     mode, spoken, logged = _build(ISSUE_14[0], mode="text")
     assert mode is Mode.TEXT and spoken == (ISSUE_14[0],)
     assert logged == [("mode chosen: text: set by the request's mode field (confidence 1.00)", "INFO")]
-    decision = choose_mode(SeedAudioInput(prompt="Make sure you lock the door.", mode="instruction"),  # type: ignore[arg-type]
+    decision = choose_mode(SeedAudioInput(prompt="Make sure you lock the door.",
+                                          mode="instruction"),  # type: ignore[arg-type]
                            "Make sure you lock the door.")
     assert decision.mode is Mode.INSTRUCTION
 
@@ -64,4 +66,5 @@ def test_an_unsure_prompt_is_judged_by_the_writer_which_then_writes(chat: ChatEn
     mode, spoken, logged = _build("Write a limerick.", EndpointWriter(WriterConfig(url=chat.url)))
     assert chat.schemas() == ["verdict", "script"]
     assert mode is Mode.INSTRUCTION and spoken == ("There once was a cat from Peru.",)
-    assert logged[0][0].startswith("mode chosen: instruction: judged by the writer model: asks for a new limerick")
+    assert logged[0][0].startswith("mode chosen: instruction: judged by the writer model: asks for a new"
+                                   " limerick")

@@ -20,8 +20,8 @@ def test_endpoint_root_is_what_the_clients_compute() -> None:
 
 
 def test_longest_registered_prefix_wins() -> None:
-    text, fast, root = (_app("bytedance/seedance-2.0/text-to-video"), _app("bytedance/seedance-2.0/fast/text-to-video"),
-                        _app("owner/alias"))
+    text, fast, root = (_app("bytedance/seedance-2.0/text-to-video"),
+                        _app("bytedance/seedance-2.0/fast/text-to-video"), _app("owner/alias"))
     registry = AppRegistry([text, fast, root])
     assert registry.resolve("bytedance/seedance-2.0/text-to-video") is text
     assert registry.resolve("bytedance/seedance-2.0/fast/text-to-video") is fast

@@ -101,8 +101,8 @@ def test_instruction_mode_never_speaks_the_instruction(seed_client: fal_client.S
 @pytest.mark.parametrize("fmt,rate", list(itertools.product(["wav", "mp3", "pcm", "ogg_opus"],
                                                             [8000, 16000, 24000, 32000, 44100, 48000])))
 def test_every_format_and_rate(seed_client: fal_client.SyncClient, fmt: str, rate: int) -> None:
-    result = seed_client.run(APP, arguments={"prompt": "Hi there.", "output_format": fmt, "sample_rate": str(rate),
-                                             "seed": 1})
+    result = seed_client.run(APP, arguments={"prompt": "Hi there.", "output_format": fmt,
+                                             "sample_rate": str(rate), "seed": 1})
     data, audio = fetch_audio(result, fmt)
     check_measured(data, audio, fmt, rate)
     if fmt == "pcm":
@@ -117,13 +117,15 @@ def test_seed_gives_identical_bytes(seed_client: fal_client.SyncClient) -> None:
 
 
 def test_reference_voice_is_closer_than_the_default(seed_client: fal_client.SyncClient) -> None:
-    ref = seed_client.run(APP, arguments={"prompt": "This is my own voice, recorded for the reference clip today.",
-                                          "voice": "bm_george", "output_format": "wav", "seed": 2})
+    ref = seed_client.run(APP, arguments={
+        "prompt": "This is my own voice, recorded for the reference clip today.", "voice": "bm_george",
+        "output_format": "wav", "seed": 2})
     ref_buf = decode(httpx.get(ref["audio"]["url"]).content)
     text = "Good morning everyone, the train to the city leaves in ten minutes."
     default = seed_client.run(APP, arguments={"prompt": text, "output_format": "wav", "seed": 4})
     matched = seed_client.run(APP, arguments={"prompt": f"{text} In the voice of @Audio1.",
-                                              "audio_urls": [data_uri(ref_buf)], "output_format": "wav", "seed": 4})
+                                              "audio_urls": [data_uri(ref_buf)],
+                                              "output_format": "wav", "seed": 4})
     encoder = load_speaker_encoder()
     target = encoder.embed(ref_buf)
     sim_default = cosine(target, encoder.embed(decode(httpx.get(default["audio"]["url"]).content)))

@@ -30,8 +30,8 @@ pytestmark = pytest.mark.slow
 
 ROOT = "bytedance/seedance-2.0"
 T2V = f"{ROOT}/text-to-video"
-SEED_PROMPT = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on the plate, "
-               "dialogue: 'Service is on'.")
+SEED_PROMPT = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam rising, slow push in on the"
+               " plate, dialogue: 'Service is on'.")
 AAC_FRAME = 1024  # samples
 
 
@@ -79,8 +79,10 @@ def fetch(result: dict) -> tuple[bytes, Decoded]:
     assert len(data) == video["file_size"] and video["content_type"] == "video/mp4"
     assert data[4:8] == b"ftyp" and data.find(b"moov") < data.find(b"mdat")  # +faststart: index first
     decoded = decode_mp4(data)
-    assert (video["width"], video["height"], video["num_frames"]) == (decoded.width, decoded.height, decoded.frames)
-    assert video["fps"] == pytest.approx(decoded.fps) and video["duration"] == pytest.approx(decoded.video_seconds)
+    assert (video["width"], video["height"], video["num_frames"]) == (decoded.width, decoded.height,
+                                                                      decoded.frames)
+    assert (video["fps"] == pytest.approx(decoded.fps)
+            and video["duration"] == pytest.approx(decoded.video_seconds))
     assert video["has_audio"] == (decoded.audio is not None)
     assert decoded.codec == "h264" and decoded.pix_fmt == "yuv420p"
     return data, decoded
@@ -96,7 +98,8 @@ def check_exact_audio(decoded: Decoded) -> None:
 
 
 def speech_onsets(audio: AudioBuffer, floor_db: float = -40.0) -> list[float]:
-    """Times where 10 ms energy rises above ``floor_db`` (relative to the loudest block) after 150 ms quiet."""
+    """Times where 10 ms energy rises above ``floor_db`` (relative to the loudest block) after 150 ms
+    quiet."""
     hop = audio.rate // 100
     mono = audio.mono()[: len(audio.mono()) // hop * hop].reshape(-1, hop)
     level = 10 * np.log10(np.mean(mono**2, axis=1) + 1e-12)
@@ -121,7 +124,8 @@ def mouth_onsets(mouths: list[int], fps: float) -> list[float]:
 
 
 def test_seed_example_silent(seed_client: fal_client.SyncClient) -> None:
-    """The seed article's request (generate_audio false): a silent 8 s 720p clip; dialogue still moves the lips."""
+    """The seed article's request (generate_audio false): a silent 8 s 720p clip; dialogue still moves the
+    lips."""
     result = seed_client.subscribe(T2V, arguments={"prompt": SEED_PROMPT, "resolution": "720p", "duration": 8,
                                                    "aspect_ratio": "16:9", "generate_audio": False,
                                                    "lipsync": True, "seed": 5}, with_logs=True)
@@ -152,7 +156,8 @@ def test_seed_example_with_audio(seed_client: fal_client.SyncClient, recognizer:
     assert {"dialogue", "ambience"} <= tracks and "music" not in tracks  # no music unless asked
 
 
-def test_dialogue_intelligible_and_lips_in_sync(seed_client: fal_client.SyncClient, recognizer: Recognizer) -> None:
+def test_dialogue_intelligible_and_lips_in_sync(seed_client: fal_client.SyncClient,
+                                                recognizer: Recognizer) -> None:
     line = "The last train leaves at midnight, so we should hurry."
     prompt = f'A woman stands on an empty platform, static shot. She says, "{line}"'
     result = seed_client.subscribe(T2V, arguments={"prompt": prompt, "duration": "auto", "seed": 11,
@@ -181,8 +186,8 @@ def test_mandarin_dialogue(seed_client: fal_client.SyncClient, recognizer: Recog
 
 
 def test_same_seed_same_bytes(seed_client: fal_client.SyncClient) -> None:
-    args = {"prompt": "A boy in a park at dawn, birds, dialogue: 'Look up.'", "duration": 4, "resolution": "480p",
-            "aspect_ratio": "1:1", "seed": 9}
+    args = {"prompt": "A boy in a park at dawn, birds, dialogue: 'Look up.'", "duration": 4,
+            "resolution": "480p", "aspect_ratio": "1:1", "seed": 9}
     first, decoded = fetch(seed_client.run(T2V, arguments=args))
     second, _ = fetch(seed_client.run(T2V, arguments=args))
     assert hashlib.sha256(first).digest() == hashlib.sha256(second).digest()
@@ -216,7 +221,8 @@ def _png(color: tuple[int, int, int], size: tuple[int, int]) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def test_image_to_video_follows_the_image_and_ends_on_the_end_image(seed_client: fal_client.SyncClient) -> None:
+def test_image_to_video_follows_the_image_and_ends_on_the_end_image(
+        seed_client: fal_client.SyncClient) -> None:
     result = seed_client.run(f"{ROOT}/image-to-video", arguments={
         "prompt": "A quiet street at night, rain, static.", "image_url": _png((200, 40, 40), (600, 1000)),
         "end_image_url": _png((40, 40, 200), (600, 1000)), "duration": 4, "resolution": "480p", "seed": 1})
@@ -228,7 +234,8 @@ def test_image_to_video_follows_the_image_and_ends_on_the_end_image(seed_client:
     assert first[0] > first[2] + 60 and last[2] > last[0] + 60
 
 
-def test_reference_to_video_with_image_video_and_audio_bed(seed_client: fal_client.SyncClient, seed_server: Server,
+def test_reference_to_video_with_image_video_and_audio_bed(seed_client: fal_client.SyncClient,
+                                                           seed_server: Server,
                                                            tmp_path) -> None:  # type: ignore[no-untyped-def]
     clip = tmp_path / "ref.mp4"
     with av.open(str(clip), "w") as out:
@@ -271,8 +278,8 @@ BAD = [
     (f"{ROOT}/reference-to-video", {"prompt": "x", "audio_urls": ["data:,x"]}, "audio_urls"),
     (f"{ROOT}/reference-to-video", {"prompt": "x", "image_urls": ["data:,x"] * 10}, "image_urls"),
     (f"{ROOT}/reference-to-video", {"prompt": "x", "video_urls": ["data:,x"] * 4}, "video_urls"),
-    (f"{ROOT}/reference-to-video", {"prompt": "x", "image_urls": ["data:,x"] * 9, "video_urls": ["data:,x"] * 3,
-                                    "audio_urls": ["data:,x"]}, "body"),
+    (f"{ROOT}/reference-to-video", {"prompt": "x", "image_urls": ["data:,x"] * 9,
+                                    "video_urls": ["data:,x"] * 3, "audio_urls": ["data:,x"]}, "body"),
 ]
 
 
@@ -286,7 +293,8 @@ def test_invalid_input_is_422_at_submit_with_no_job(seed_server: Server, endpoin
     assert _count_jobs(seed_server) == before
 
 
-def test_reference_limits_are_422_naming_field_and_limit(seed_server: Server, seed_client: fal_client.SyncClient,
+def test_reference_limits_are_422_naming_field_and_limit(seed_server: Server,
+                                                         seed_client: fal_client.SyncClient,
                                                          tmp_path) -> None:  # type: ignore[no-untyped-def]
     def video(seconds: float) -> str:
         path = tmp_path / f"v{seconds}.mp4"
@@ -294,7 +302,8 @@ def test_reference_limits_are_422_naming_field_and_limit(seed_server: Server, se
             stream = out.add_stream("libx264", rate=24)
             stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
             for _ in range(round(seconds * 24)):
-                out.mux(stream.encode(av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8), format="rgb24")))
+                out.mux(stream.encode(av.VideoFrame.from_ndarray(np.zeros((64, 64, 3), np.uint8),
+                                                                 format="rgb24")))
             out.mux(stream.encode())
         return seed_client.upload(path.read_bytes(), "video/mp4", path.name)
 
@@ -307,7 +316,8 @@ def test_reference_limits_are_422_naming_field_and_limit(seed_server: Server, se
     image = _png((1, 2, 3), (64, 64))
     cases = [
         ({"prompt": "x", "image_urls": [image], "audio_urls": [wav(8.0), wav(8.0)]}, "15 s"),
-        ({"prompt": "x", "image_urls": [image], "audio_urls": ["data:audio/wav;base64,AAAA"]}, "audio_urls[0]"),
+        ({"prompt": "x", "image_urls": [image], "audio_urls": ["data:audio/wav;base64,AAAA"]},
+         "audio_urls[0]"),
         ({"prompt": "x", "video_urls": [video(1.0)]}, "2-15 s"),
         ({"prompt": "x", "video_urls": [video(8.0), video(8.0)]}, "2-15 s"),
         ({"prompt": "x @Image2", "image_urls": [image]}, "@Image2"),
@@ -338,11 +348,13 @@ def test_seed_example_through_the_official_js_client(seed_server: Server) -> Non
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
 
 
-def test_korean_dialogue_through_a_borrowed_voice(seed_client: fal_client.SyncClient, recognizer: Recognizer) -> None:
+def test_korean_dialogue_through_a_borrowed_voice(seed_client: fal_client.SyncClient,
+                                                  recognizer: Recognizer) -> None:
     """Korean has no Kokoro voice: espeak-ng's phonemes read by a borrowed one (speech/voices.py BORROWED)."""
     line = "지하철역이 어디에 있어요?"
-    result = seed_client.subscribe(T2V, arguments={"prompt": f"A woman at a quiet cafe table, dialogue: '{line}'",
-                                                   "duration": 4, "seed": 4, "resolution": "480p"})
+    result = seed_client.subscribe(T2V, arguments={
+        "prompt": f"A woman at a quiet cafe table, dialogue: '{line}'", "duration": 4, "seed": 4,
+        "resolution": "480p"})
     _, decoded = fetch(result)
     check_exact_audio(decoded)
     assert decoded.audio is not None

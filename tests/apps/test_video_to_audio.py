@@ -1,4 +1,5 @@
-"""soundstage/video-to-audio end to end through fal-client, on videos the tests draw with known events (issue 10).
+"""soundstage/video-to-audio end to end through fal-client, on videos the tests draw with known events
+(issue 10).
 
 Foley onsets within 50 ms of the frames where boxes land and feet are planted; the ambience changing at
 the cut; silence in a still shot with an empty prompt; the picture's packets identical to the input's;
@@ -48,9 +49,11 @@ def packets(data: bytes) -> str:
     return digest.hexdigest()
 
 
-def onsets(audio: AudioBuffer, rise_db: float = 12.0, floor_db: float = -45.0, spacing: float = 0.25) -> list[float]:
+def onsets(audio: AudioBuffer, rise_db: float = 12.0, floor_db: float = -45.0,
+           spacing: float = 0.25) -> list[float]:
     """Where the level jumps: 2 ms RMS rising ``rise_db`` over the loudest of the 30 ms before (a ringing
-    tail's beats are no onset), above ``floor_db`` under the peak; the first of each group within ``spacing``."""
+    tail's beats are no onset), above ``floor_db`` under the peak; the first of each group within
+    ``spacing``."""
     hop = audio.rate // 500
     mono = audio.mono()[: audio.frames // hop * hop].reshape(-1, hop)
     level = 10 * np.log10(np.mean(mono.astype(np.float64) ** 2, axis=1) + 1e-12)
@@ -84,9 +87,11 @@ def speech_seconds(audio: AudioBuffer) -> float:
     return sum(s["end"] - s["start"] for s in spans) / 16_000
 
 
-def test_impacts_are_heard_on_the_frames_boxes_land(seed_client: fal_client.SyncClient, tmp_path: Path) -> None:
+def test_impacts_are_heard_on_the_frames_boxes_land(seed_client: fal_client.SyncClient,
+                                                    tmp_path: Path) -> None:
     drops = Drops(starts=[10, 40], landings=[26, 52])
-    _, _, decoded = run(seed_client, write(drops.scene(), tmp_path / "drops.mp4"), prompt="a heavy box hits the floor")
+    _, _, decoded = run(seed_client, write(drops.scene(), tmp_path / "drops.mp4"),
+                        prompt="a heavy box hits the floor")
     assert decoded.audio is not None
     heard = onsets(decoded.audio)
     events = [k / drops.fps for k in drops.landings]
@@ -129,7 +134,8 @@ def test_ambience_changes_at_the_cut(seed_client: fal_client.SyncClient, tmp_pat
     assert abs(change - cut) <= 0.06, change
 
 
-def test_a_still_shot_with_an_empty_prompt_is_silent(seed_client: fal_client.SyncClient, tmp_path: Path) -> None:
+def test_a_still_shot_with_an_empty_prompt_is_silent(seed_client: fal_client.SyncClient,
+                                                     tmp_path: Path) -> None:
     result, _, decoded = run(seed_client, write(static_scene(), tmp_path / "still.mp4"))
     assert decoded.audio is not None and result["video"]["has_audio"]
     assert float(np.abs(decoded.audio.samples).max()) < 1e-4
@@ -148,7 +154,8 @@ def test_complaint_1_never_shorter_than_the_video(seed_client: fal_client.SyncCl
             out.mux(stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")))
         out.mux(stream.encode())
         for start in range(0, 44_100 * 3, 1024):
-            chunk = av.AudioFrame.from_ndarray(np.full((1, 1024), 0.1, np.float32), format="fltp", layout="mono")
+            chunk = av.AudioFrame.from_ndarray(np.full((1, 1024), 0.1, np.float32), format="fltp",
+                                               layout="mono")
             chunk.sample_rate, chunk.pts = 44_100, start
             out.mux(sound.encode(chunk))
         out.mux(sound.encode())
@@ -186,7 +193,8 @@ def test_complaint_3_no_speech_unless_given(seed_client: fal_client.SyncClient, 
     assert first and first[0] == pytest.approx(1.0, abs=0.15)  # spoken at its time (Kokoro's lead-in)
 
 
-def test_original_audio_mix_keeps_the_videos_sound(seed_client: fal_client.SyncClient, tmp_path: Path) -> None:
+def test_original_audio_mix_keeps_the_videos_sound(seed_client: fal_client.SyncClient,
+                                                   tmp_path: Path) -> None:
     t = np.arange(48_000 * 3) / 48_000
     tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
     video = write(static_scene(), tmp_path / "tone.mp4", audio=tone)
@@ -228,11 +236,13 @@ def test_bad_videos_are_422_at_submit_with_no_job(seed_server: Server, seed_clie
     cases = [
         ({"video_url": "data:text/plain;base64,aGVsbG8="}, "video_url"),
         ({"video_url": upload(seed_client, empty)}, "no video stream"),
-        ({"video_url": seed_client.upload(sound_only.read_bytes(), "audio/mp4", "sound.m4a")}, "no video stream"),
+        ({"video_url": seed_client.upload(sound_only.read_bytes(), "audio/mp4", "sound.m4a")},
+         "no video stream"),
         ({"video_url": upload(seed_client, long)}, "60 s"),
         ({"video_url": big}, "104857600"),
         ({"video_url": still, "dialogue": [{"start": 9.0, "text": "Late."}]}, "past the video's end"),
-        ({"video_url": still, "dialogue": [{"start": 0.5, "text": "Hi.", "voice": "nobody"}]}, "dialogue[0].voice"),
+        ({"video_url": still, "dialogue": [{"start": 0.5, "text": "Hi.", "voice": "nobody"}]},
+         "dialogue[0].voice"),
         ({"video_url": still, "original_audio": "keep"}, "original_audio"),
     ]
     for payload, needle in cases:

@@ -1,4 +1,5 @@
-"""The prompt's parts on the video's timeline (issue 10): ranges, shots, snapping to cuts, the rest filling in."""
+"""The prompt's parts on the video's timeline (issue 10): ranges, shots, snapping to cuts, the rest filling
+in."""
 
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from soundstage.video.analysis import Analysis, Shot
 
 def analysis(cuts: tuple[float, ...], duration: float = 8.0) -> Analysis:
     bounds = [0.0, *cuts, duration]
-    shots = tuple(Shot(index=i, start=a, end=b, first_frame=round(a * 24), frames=round((b - a) * 24), brightness=0.5,
-                       colour=(0.5, 0.5, 0.5), saturation=0.1, camera_motion=0.0, subject_motion=0.0)
+    shots = tuple(Shot(index=i, start=a, end=b, first_frame=round(a * 24), frames=round((b - a) * 24),
+                       brightness=0.5, colour=(0.5, 0.5, 0.5), saturation=0.1, camera_motion=0.0,
+                       subject_motion=0.0)
                   for i, (a, b) in enumerate(itertools.pairwise(bounds)))
     times = np.arange(round(duration * 24)) / 24
     zeros = np.zeros_like(times)
-    return Analysis(duration=duration, frames=times.size, size=(96, 54), times=times, camera=zeros, subject=zeros,
-                    shots=shots)
+    return Analysis(duration=duration, frames=times.size, size=(96, 54), times=times, camera=zeros,
+                    subject=zeros, shots=shots)
 
 
 def test_no_ranges_is_the_whole_prompt_for_the_whole_video() -> None:
@@ -51,6 +53,7 @@ def test_impossible_ranges_name_the_prompt(prompt: str, needle: str) -> None:
 
 def test_each_kind_of_sound_is_tied_to_what_the_picture_shows() -> None:
     assert tie_of("footsteps_gravel") is Tie.BEATS
-    assert {tie_of(g) for g in ("impact", "impact_metal", "door_close", "door_knock", "glass_clink")} == {Tie.IMPACTS}
+    assert ({tie_of(g) for g in ("impact", "impact_metal", "door_close", "door_knock", "glass_clink")}
+            == {Tie.IMPACTS})
     assert {tie_of(g) for g in ("whoosh", "door_open")} == {Tie.STARTS}
     assert tie_of("car_horn") is Tie.FREE

@@ -98,7 +98,8 @@ def written(models: Path) -> dict[str, Script | AppFailed]:
     out: dict[str, Script | AppFailed] = {}
     for instruction in WRITTEN:
         try:
-            out[instruction] = writer.write(make_brief(instruction), SEED, lambda m, level: print(f"[{level}] {m}"))
+            out[instruction] = writer.write(make_brief(instruction), SEED,
+                                            lambda m, level: print(f"[{level}] {m}"))
         except AppFailed as e:
             out[instruction] = e
     return out

@@ -28,7 +28,8 @@ def test_encode_probe_roundtrip(fmt: AudioFormat, rate: int, channels: int) -> N
     assert measured.sample_rate == expected_rate
     assert measured.channels == channels
     # mp3 and opus pad to whole frames; the Info header / pre-skip bring them back within a frame
-    assert measured.duration == pytest.approx(1.5, abs=0.03 if fmt in (AudioFormat.MP3, AudioFormat.OGG_OPUS) else 1e-9)
+    assert measured.duration == pytest.approx(
+        1.5, abs=0.03 if fmt in (AudioFormat.MP3, AudioFormat.OGG_OPUS) else 1e-9)
     audio = decode(encoded.data, fmt, pcm_rate=rate, pcm_channels=channels).mono()
     middle = audio[len(audio) // 4: 3 * len(audio) // 4]
     peak_hz = np.argmax(np.abs(np.fft.rfft(middle))) * measured.sample_rate / len(middle)

@@ -75,7 +75,8 @@ def test_ducking_is_fully_down_when_speech_starts_and_bridges_short_pauses() -> 
 
 
 def test_spectrogram_png_is_a_valid_image(tmp_path: Path) -> None:
-    buf = AudioBuffer.from_mono(np.random.default_rng(2).standard_normal(MIX_RATE).astype(np.float32) * 0.1, MIX_RATE)
+    buf = AudioBuffer.from_mono(np.random.default_rng(2).standard_normal(MIX_RATE).astype(np.float32) * 0.1,
+                                MIX_RATE)
     data = write_spectrogram(buf, tmp_path / "s.png").read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", data[16:24])

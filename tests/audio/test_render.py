@@ -35,7 +35,8 @@ def _speechlike(seconds: float, seed: int) -> AudioBuffer:
 
 def _bed(seconds: float, seed: int, level: float = 0.05) -> AudioBuffer:
     rng = np.random.default_rng(seed)
-    return AudioBuffer((level * rng.standard_normal((int(seconds * MIX_RATE), 2))).astype(np.float32), MIX_RATE)
+    return AudioBuffer((level * rng.standard_normal((int(seconds * MIX_RATE), 2))).astype(np.float32),
+                       MIX_RATE)
 
 
 def _hits(seed: int) -> AudioBuffer:
@@ -65,9 +66,11 @@ def _scene(master: MasterParams | None = None, ducking: DuckingParams | None = N
     return Timeline(
         duration=duration,
         tracks=(
-            Track("dialogue", TrackKind.DIALOGUE, (Clip("line_a", 1.0, space="room"), Clip("line_b", 4.5, pan=-0.4))),
+            Track("dialogue", TrackKind.DIALOGUE,
+                  (Clip("line_a", 1.0, space="room"), Clip("line_b", 4.5, pan=-0.4))),
             Track("ambience", TrackKind.AMBIENCE, (Clip("bed", 0.0, loop=True, fade_in=0.5),)),
-            Track("foley", TrackKind.FOLEY, tuple(Clip("hit", 0.3 + 0.9 * i, distance=3.0, space="room") for i in range(8))),
+            Track("foley", TrackKind.FOLEY,
+                  tuple(Clip("hit", 0.3 + 0.9 * i, distance=3.0, space="room") for i in range(8))),
             Track("music", TrackKind.MUSIC, (Clip("music", 0.0, loop=True, gain_db=-8.0),)),
         ),
         spaces=(Space("room", room_size=0.3, damping=0.5),),
@@ -116,7 +119,8 @@ def test_master_lifts_a_quiet_bed_without_limiting() -> None:
 def test_master_limits_dense_transients_to_streaming_loudness() -> None:
     sources = {"knock": _knock(5, 0.01)}
     tracks = (Track("fx", TrackKind.FOLEY, tuple(Clip("knock", 0.05 + 0.09 * i) for i in range(80))),)
-    mix = render(Timeline(duration=DURATION, tracks=tracks, master=MasterParams(LoudnessTarget.STREAMING.value)), sources)
+    mix = render(Timeline(duration=DURATION, tracks=tracks,
+                          master=MasterParams(LoudnessTarget.STREAMING.value)), sources)
     assert mix.report.max_reduction_db > 1.0  # the limiter had to work
     assert _pyloudnorm(mix.master) == pytest.approx(-14.0, abs=0.5)
     assert true_peak_dbfs(mix.master) <= -1.0
@@ -175,7 +179,9 @@ def test_foley_is_not_ducked_and_ducking_can_be_disabled() -> None:
         Track("steps", TrackKind.FOLEY, (Clip("bed", 0.0, loop=True),)),
     )
     for timeline in (Timeline(duration=DURATION, tracks=tracks),
-                     Timeline(duration=DURATION, tracks=(tracks[0], Track("amb", TrackKind.AMBIENCE, (Clip("bed", 0.0, loop=True),))),
+                     Timeline(duration=DURATION,
+                              tracks=(tracks[0],
+                                      Track("amb", TrackKind.AMBIENCE, (Clip("bed", 0.0, loop=True),))),
                               ducking=DuckingParams(enabled=False))):
         bed = render(timeline, SOURCES).stems[1].audio.samples
         during = bed[int(3.3 * MIX_RATE) : int(4.7 * MIX_RATE)]
@@ -190,7 +196,8 @@ def _raw(tracks: tuple[Track, ...], duration: float = 2.0) -> Mix:
 def test_clip_lands_on_its_sample_and_pan_is_constant_power() -> None:
     click = {"click": AudioBuffer.from_mono(np.r_[np.float32(0.5), np.zeros(99, np.float32)], MIX_RATE)}
     start = 0.7312
-    mix = render(Timeline(duration=1.0, tracks=(Track("f", TrackKind.FOLEY, (Clip("click", start, pan=-1.0),)),),
+    mix = render(Timeline(duration=1.0,
+                          tracks=(Track("f", TrackKind.FOLEY, (Clip("click", start, pan=-1.0),)),),
                           master=MasterParams(normalize=False)), click)
     left, right = mix.master.samples[:, 0], mix.master.samples[:, 1]
     assert int(np.argmax(np.abs(left))) == round(start * MIX_RATE)
@@ -201,19 +208,23 @@ def test_clip_lands_on_its_sample_and_pan_is_constant_power() -> None:
 
 
 def test_distance_lowers_level_and_dulls_the_sound() -> None:
-    near = _raw((Track("a", TrackKind.AMBIENCE, (Clip("bed", 0.0, duration=2.0, loop=True),)),)).master.samples
-    far = _raw((Track("a", TrackKind.AMBIENCE, (Clip("bed", 0.0, duration=2.0, loop=True, distance=16.0),)),)).master.samples
+    near = _raw((Track("a", TrackKind.AMBIENCE,
+                       (Clip("bed", 0.0, duration=2.0, loop=True),)),)).master.samples
+    far = _raw((Track("a", TrackKind.AMBIENCE,
+                      (Clip("bed", 0.0, duration=2.0, loop=True, distance=16.0),)),)).master.samples
     assert _rms_db(near) - _rms_db(far) > 24.0  # 4 doublings: 24 dB, plus air absorption
     spectrum_near = np.abs(np.fft.rfft(near[:, 0])) ** 2
     spectrum_far = np.abs(np.fft.rfft(far[:, 0])) ** 2
     freqs = np.fft.rfftfreq(near.shape[0], 1 / MIX_RATE)
     high = freqs > 8000
-    assert spectrum_far[high].sum() / spectrum_far.sum() < 0.5 * spectrum_near[high].sum() / spectrum_near.sum()
+    assert (spectrum_far[high].sum() / spectrum_far.sum()
+            < 0.5 * spectrum_near[high].sum() / spectrum_near.sum())
 
 
 def test_sources_at_other_rates_are_resampled_not_retuned() -> None:
     t = np.arange(SPEECH_RATE) / SPEECH_RATE
-    tone = {"tone": AudioBuffer.from_mono((0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32), SPEECH_RATE)}
+    tone = {"tone": AudioBuffer.from_mono((0.3 * np.sin(2 * np.pi * 1000 * t)).astype(np.float32),
+                                          SPEECH_RATE)}
     mix = render(Timeline(duration=1.0, tracks=(Track("d", TrackKind.DIALOGUE, (Clip("tone", 0.0),)),),
                           master=MasterParams(normalize=False)), tone)
     spectrum = np.abs(np.fft.rfft(mix.master.samples[:, 0]))
@@ -232,7 +243,9 @@ def test_reverb_decay_matches_space_rt60() -> None:
 
 def test_reverb_send_adds_a_tail() -> None:
     dry = _raw((Track("f", TrackKind.FOLEY, (Clip("hit", 0.1),)),)).master.samples
-    timeline = Timeline(duration=2.0, tracks=(Track("f", TrackKind.FOLEY, (Clip("hit", 0.1, space="room", send_db=-6.0),)),),
+    timeline = Timeline(duration=2.0,
+                        tracks=(Track("f", TrackKind.FOLEY,
+                                      (Clip("hit", 0.1, space="room", send_db=-6.0),)),),
                         spaces=(Space("room", room_size=0.5),), master=MasterParams(normalize=False))
     wet = render(timeline, SOURCES).master.samples
     tail = slice(int(0.5 * MIX_RATE), int(0.8 * MIX_RATE))  # 0.2 s after the hit has died away
@@ -246,9 +259,11 @@ def test_timeline_round_trips_through_json() -> None:
 
 def test_bad_plans_are_rejected_with_the_field_named() -> None:
     with pytest.raises(InvalidInput, match="clip.source"):
-        render(Timeline(duration=1.0, tracks=(Track("d", TrackKind.DIALOGUE, (Clip("missing", 0.0),)),)), SOURCES)
+        render(Timeline(duration=1.0, tracks=(Track("d", TrackKind.DIALOGUE, (Clip("missing", 0.0),)),)),
+               SOURCES)
     with pytest.raises(InvalidInput, match="clip.space"):
-        Timeline(duration=1.0, tracks=(Track("d", TrackKind.DIALOGUE, (Clip("line_a", 0.0, space="nowhere"),)),))
+        Timeline(duration=1.0,
+                 tracks=(Track("d", TrackKind.DIALOGUE, (Clip("line_a", 0.0, space="nowhere"),)),))
     with pytest.raises(InvalidInput, match="clip.pan"):
         Clip("line_a", 0.0, pan=2.0)
 

@@ -1,5 +1,6 @@
 """The shared production layer: plans of exact length, fitting dialogue into a fixed duration, foley kept
-clear of the lines, and the plan as JSON. Runs on the espeak-ng engine (real, and fast enough for unit tests)."""
+clear of the lines, and the plan as JSON. Runs on the espeak-ng engine (real, and fast enough for unit
+tests)."""
 
 from __future__ import annotations
 
@@ -42,15 +43,16 @@ def _plan(engine: EspeakEngine, script: Script, options: ProductionOptions):  # 
 def test_fixed_duration_is_exact_to_the_sample(espeak: EspeakEngine) -> None:
     script = _script(("Chef", "Service is on."), setting="a busy kitchen")
     voices = cast(script, None, {}, seed=1)
-    production = produce(script, voices, espeak, REGISTRY, LEXICON, ProductionOptions(duration=8.0, seed=3), {},
-                         lambda i, n: None)
+    production = produce(script, voices, espeak, REGISTRY, LEXICON, ProductionOptions(duration=8.0, seed=3),
+                         {}, lambda i, n: None)
     assert production.plan.duration == 8.0
     assert production.mix.master.frames == 8 * 48_000 and production.mix.master.channels == 2
 
 
 def test_overflowing_dialogue_is_spoken_faster_then_trailing_lines_dropped(espeak: EspeakEngine) -> None:
-    long = ("We have to leave before the storm reaches the harbour tonight.", ("Then pack the boxes and call the "
-            "driver, there is no time left."), "I already told everyone to meet at the old lighthouse at midnight.")
+    long = ("We have to leave before the storm reaches the harbour tonight.",
+            "Then pack the boxes and call the driver, there is no time left.",
+            "I already told everyone to meet at the old lighthouse at midnight.")
     script = _script(("Ann", long[0]), ("Ben", long[1]), ("Ann", long[2]))
     natural, _ = _plan(espeak, script, ProductionOptions(lead_in=0.5))
     planned, _ = _plan(espeak, script, ProductionOptions(duration=6.0, max_speedup=1.25, lead_in=0.5))
@@ -76,8 +78,8 @@ def test_auto_length_is_clamped_and_whole_frames(espeak: EspeakEngine) -> None:
     options = ProductionOptions(min_duration=4.0, max_duration=15.0, step=1 / 24, lead_in=0.5)
     short, _ = _plan(espeak, _script(("Ann", "Hi.")), options)
     assert short.duration == 4.0
-    longer, _ = _plan(espeak, _script(("Ann", ("One two three four five six seven eight nine ten eleven twelve "
-                                               "thirteen fourteen."))), options)
+    longer, _ = _plan(espeak, _script(("Ann", "One two three four five six seven eight nine ten eleven "
+                                              "twelve thirteen fourteen.")), options)
     frames = longer.duration * 24
     assert 4.0 < longer.duration <= 15.0 and frames == pytest.approx(round(frames), abs=1e-6)
 
@@ -85,7 +87,8 @@ def test_auto_length_is_clamped_and_whole_frames(espeak: EspeakEngine) -> None:
 def test_foley_is_placed_clear_of_the_lines(espeak: EspeakEngine) -> None:
     script = parse_video_prompt("A woman walks down a street at night, footsteps, a car passes. She says "
                                 "\"I should have taken the earlier train.\" Then she says \"Never again.\"")
-    planned, _ = _plan(espeak, script, ProductionOptions(duration=12.0, lead_in=0.5, spots_clear_of_speech=True))
+    planned, _ = _plan(espeak, script,
+                       ProductionOptions(duration=12.0, lead_in=0.5, spots_clear_of_speech=True))
     spans = [(ln.start, ln.end) for ln in planned.lines]
     foley = next(t for t in planned.timeline.tracks if t.kind is TrackKind.FOLEY)
     assert foley.clips
