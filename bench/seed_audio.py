@@ -18,15 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import fal_client  # noqa: E402
+import fal_client
 
-import soundstage.falclient  # noqa: E402
-from soundstage.speech.assets import fetch_kokoro_assets  # noqa: E402
-from soundstage.speech.controls import Controls  # noqa: E402
-from soundstage.speech.engine import EngineConfig, SpeechRequest, build_engine, collect  # noqa: E402
-from soundstage.speech.languages import Language  # noqa: E402
-from soundstage.speech.voices import resolve_voice  # noqa: E402
-from tests.support.server import TEST_KEY, Server  # noqa: E402
+import soundstage.falclient
+from soundstage.speech.assets import fetch_kokoro_assets
+from soundstage.speech.controls import Controls
+from soundstage.speech.engine import EngineConfig, SpeechRequest, build_engine, collect
+from soundstage.speech.languages import Language
+from soundstage.speech.voices import resolve_voice
+from tests.support.server import TEST_KEY, Server
 
 APP = "bytedance/seed-audio-1.0"
 VOICE = "kian_en_zh"

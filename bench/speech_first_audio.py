@@ -32,10 +32,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from soundstage.speech.assets import ensure_kokoro_assets  # noqa: E402
-from soundstage.speech.frontend.split import split_sentences  # noqa: E402
-from soundstage.speech.stream import first_phrase  # noqa: E402
-from tests.support.server import TEST_KEY, Server  # noqa: E402
+from soundstage.speech.assets import ensure_kokoro_assets
+from soundstage.speech.frontend.split import split_sentences
+from soundstage.speech.stream import first_phrase
+from tests.support.server import TEST_KEY, Server
 
 TEXT = ("Welcome back, everyone, to the late show about the sea and its storms. Tonight we sail out past "
         "the harbour lights. Stay with us until the end.")

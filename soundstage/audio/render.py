@@ -19,6 +19,7 @@ what one pass over the whole timeline gives.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from soundstage.audio.loudness import LoudnessMeter, db_to_gain
 from soundstage.audio.master import MasterReport, PremasterMeter, master_curve
 from soundstage.audio.resample import STEREO, resample
 from soundstage.audio.reverb import impulse_response
-from soundstage.audio.spill import Spill
+from soundstage.audio.spill import Source, Spill, Stretch, loaded
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
 from soundstage.cancellation import CancelCheck, blocks, never
 from soundstage.cancellation import check as _check
@@ -99,24 +100,28 @@ class SpilledMix:
         self.close()
 
 
-def _clip_frames(clip: Clip, source: AudioBuffer, rate: int, timeline_frames: int) -> int:
+def _clip_frames(clip: Clip, source_frames: int, rate: int, timeline_frames: int) -> int:
     start = round(clip.start * rate)
     if clip.duration is not None:
         return round(clip.duration * rate)
     if clip.loop:
         return max(0, timeline_frames - start)
-    return max(0, source.frames - round(clip.offset * rate))
+    return max(0, source_frames - round(clip.offset * rate))
 
 
-def _cut(clip: Clip, source: AudioBuffer, lo: int, hi: int) -> Array:
-    """Frames ``lo:hi`` of the clip's source audio from its offset: looped or padded with silence."""
+def _cut(clip: Clip, source: AudioBuffer | Stretch, lo: int, hi: int) -> Array:
+    """Frames ``lo:hi`` of the clip's source audio from its offset: looped or padded with silence.
+    A spilled source (never looped: ``_Sources.load``) is read from disk by range."""
     offset = round(clip.offset * source.rate)
     frames = hi - lo
-    if clip.loop and source.frames > 0:
+    if isinstance(source, Stretch):
+        body = source.read(offset + lo, offset + hi)
+    elif clip.loop and source.frames > 0:
         start = (offset + lo) % source.frames
         reps = -(-(start + frames) // source.frames)  # ceil: copies, not a gather
         return np.concatenate([source.samples] * reps)[start : start + frames]
-    body = source.samples[offset + lo : offset + hi]
+    else:
+        body = source.samples[offset + lo : offset + hi]
     if body.shape[0] < frames:
         body = np.pad(body, ((0, frames - body.shape[0]), (0, 0)))
     return body
@@ -158,14 +163,45 @@ def _pan(x: Array, pan: float) -> Array:
     return (x[:, :2] * np.array([left / centre, right / centre], dtype=np.float32)).astype(np.float32)
 
 
-class _ClipCursor:
-    """One clip as the blocks go by (``src`` already at the mix rate): its place, levels and the
-    state of its air filter, which runs on from block to block as it would over the whole clip."""
+class _Sources:
+    """The clips' audio at the mix rate, loaded when a clip starts and let go when it ends (a long
+    read's lines wait on disk); a source several clips share (a footstep) is kept once loaded."""
 
-    def __init__(self, clip: Clip, src: AudioBuffer, timeline: Timeline) -> None:
+    def __init__(self, sources: Mapping[str, Source], timeline: Timeline, cancelled: CancelCheck) -> None:
+        self.sources, self.rate, self.cancelled = sources, timeline.rate, cancelled
+        uses = Counter(c.source for t in timeline.tracks for c in t.clips)
+        self.shared = {k for k, n in uses.items() if n > 1}
+        self.kept: dict[str, AudioBuffer] = {}
+
+    def frames(self, key: str) -> int:
+        """The source's length at the mix rate, without loading it (``resample``'s exact length)."""
+        source = self.sources[key]
+        return source.frames if source.rate == self.rate else round(source.frames * self.rate / source.rate)
+
+    def load(self, key: str, loop: bool) -> AudioBuffer | Stretch:
+        """The source at the mix rate: a spilled one already at that rate stays on disk and is read
+        by range as its clip plays (a ten-minute paragraph), unless it loops or is shared."""
+        source = self.sources[key]
+        if isinstance(source, Stretch) and source.rate == self.rate and not loop and key not in self.shared:
+            return source
+        if key in self.kept:
+            return self.kept[key]
+        _check(self.cancelled)
+        audio = resample(loaded(self.sources[key]), self.rate, self.cancelled)
+        if key in self.shared:
+            self.kept[key] = audio
+        return audio
+
+
+class _ClipCursor:
+    """One clip as the blocks go by: its place, levels, the state of its air filter (which runs on
+    from block to block as it would over the whole clip), and its audio while it plays."""
+
+    def __init__(self, clip: Clip, sources: _Sources, timeline: Timeline) -> None:
         rate = timeline.rate
-        self.clip, self.src, self.rate = clip, src, rate
-        self.frames = _clip_frames(clip, src, rate, timeline.frames)
+        self.clip, self.sources, self.rate = clip, sources, rate
+        self.src: AudioBuffer | Stretch | None = None
+        self.frames = _clip_frames(clip, sources.frames(clip.source), rate, timeline.frames)
         self.start = round(clip.start * rate)
         self.gain, self.send = np.float32(db_to_gain(clip.gain_db)), np.float32(db_to_gain(clip.send_db))
         self.level = np.float32(distance_gain(clip.distance))
@@ -175,6 +211,8 @@ class _ClipCursor:
         self.done = 0  # clip frames filtered so far
 
     def _body(self, lo: int, hi: int) -> Array:
+        if self.src is None:
+            self.src = self.sources.load(self.clip.source, self.clip.loop)
         return _pan(_fade(_cut(self.clip, self.src, lo, hi), self.clip, self.rate, lo, self.frames) * self.gain,
                     self.clip.pan)
 
@@ -193,6 +231,8 @@ class _ClipCursor:
             self._filtered(self._body(self.done, first - self.start))
         body = self._body(first - self.start, last - self.start)
         self.done = last - self.start
+        if self.done >= self.frames:
+            self.src = None  # the clip has ended: its audio can go
         if self.clip.space is not None:
             sends[self.clip.space][first - lo : last - lo] += body * self.send
         dry[first - lo : last - lo] += self._filtered(body) * self.level
@@ -224,13 +264,13 @@ class _Reverb:
 class _TrackMixer:
     """A track's clips and spaces, mixed one block at a time."""
 
-    def __init__(self, track: Track, sources: Mapping[str, AudioBuffer], timeline: Timeline) -> None:
+    def __init__(self, track: Track, sources: _Sources, timeline: Timeline) -> None:
         for clip in track.clips:
-            if clip.source not in sources:
+            if clip.source not in sources.sources:
                 raise InvalidInput(f"clip.source: {clip.source!r} has no audio", field="clip.source",
                                    value=clip.source)
         self.track = track
-        self.clips = [_ClipCursor(c, sources[c.source], timeline) for c in track.clips]
+        self.clips = [_ClipCursor(c, sources, timeline) for c in track.clips]
         spaces = dict.fromkeys(c.space for c in track.clips if c.space is not None)
         self.reverbs = {name: _Reverb(impulse_response(timeline.space(name), timeline.rate)) for name in spaces}
         self.gain = np.float32(db_to_gain(track.gain_db))
@@ -264,7 +304,7 @@ class _Walk:
             spill.close()
 
 
-def _mix_tracks(walk: _Walk, sources: Mapping[str, AudioBuffer], threads: int) -> None:
+def _mix_tracks(walk: _Walk, sources: _Sources, threads: int) -> None:
     """First walk: every track mixed block by block into its spill; the dialogue's level noted."""
     timeline = walk.timeline
     mixers = [_TrackMixer(t, sources, timeline) for t in timeline.tracks]
@@ -326,25 +366,20 @@ def _mastered(walk: _Walk, amount: npt.NDArray[np.float64] | None, premaster: Sp
     return master, stems, meter.integrated(), lowest
 
 
-def render_stream(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int = 1,
+def render_stream(timeline: Timeline, sources: Mapping[str, Source], threads: int = 1,
                   cancelled: CancelCheck = never, block: int | None = None) -> SpilledMix:
-    """Mix ``timeline`` from ``sources`` (any rate, mono or stereo) to a mastered stereo master and
-    its stems, spilled to disk; memory stays that of a few blocks however long the timeline.
+    """Mix ``timeline`` from ``sources`` (any rate, mono or stereo; in memory or spilled) to a mastered
+    stereo master and its stems, spilled to disk; memory stays that of a few blocks and the clips
+    playing in them, however long the timeline.
 
     ``threads`` > 1 mixes tracks concurrently (numpy and scipy release the GIL in the heavy parts);
     leave it at 1 where several workers already share the cores. ``cancelled`` is polled between
     clips and blocks: ``Cancelled`` is raised once it is true. ``block``: frames per block (a multiple
     of ``block_frames``'s factors; tests use small ones), by default ``block_frames(timeline.rate)``.
     """
-    rate = timeline.rate
-    used = {c.source for t in timeline.tracks for c in t.clips if c.source in sources}
-    at_rate = {}
-    for k in used:  # once per source, not per clip
-        _check(cancelled)
-        at_rate[k] = resample(sources[k], rate, cancelled)
-    walk = _Walk(timeline, block or block_frames(rate), cancelled)
+    walk = _Walk(timeline, block or block_frames(timeline.rate), cancelled)
     try:
-        _mix_tracks(walk, at_rate, threads)
+        _mix_tracks(walk, _Sources(sources, timeline, cancelled), threads)
         levels = np.concatenate(walk.levels) if walk.levels else np.zeros(0)
         amount = duck_amount(levels, timeline.ducking) if any(t.ducked for t in timeline.tracks) else None
         premaster, meter = _premaster(walk, amount)
@@ -360,7 +395,7 @@ def render_stream(timeline: Timeline, sources: Mapping[str, AudioBuffer], thread
     return SpilledMix(master, spilled, report, walk.block)
 
 
-def render(timeline: Timeline, sources: Mapping[str, AudioBuffer], threads: int = 1,
+def render(timeline: Timeline, sources: Mapping[str, Source], threads: int = 1,
            cancelled: CancelCheck = never) -> Mix:
     """``render_stream`` read back into memory: for short timelines (a video's track, a test)."""
     with render_stream(timeline, sources, threads, cancelled) as spilled:

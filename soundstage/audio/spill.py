@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
@@ -23,7 +24,7 @@ import numpy.typing as npt
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.cancellation import CancelCheck, blocks, never
 
-__all__ = ["Spill"]
+__all__ = ["Source", "Spill", "Stretch", "loaded"]
 
 _ITEM = np.dtype(np.float32).itemsize
 
@@ -84,3 +85,50 @@ class Spill:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+@dataclass(frozen=True)
+class Stretch:
+    """Frames ``lo : lo + frames`` of a spill: audio that waits on disk until the mixer reaches it
+    (a long read's spoken lines), then is loaded for as long as its clip plays."""
+
+    spill: Spill
+    lo: int
+    frames: int
+
+    @classmethod
+    def keep(cls, spill: Spill, audio: AudioBuffer) -> Stretch:
+        """Append ``audio`` (at the spill's rate and channels) and return where it went."""
+        if audio.rate != spill.rate or audio.channels != spill.channels:
+            raise ValueError(f"spill is {spill.rate} Hz x{spill.channels}, got {audio.rate} Hz x{audio.channels}")
+        lo = spill.frames
+        spill.append(audio.samples)
+        return cls(spill, lo, audio.frames)
+
+    @property
+    def rate(self) -> int:
+        return self.spill.rate
+
+    @property
+    def channels(self) -> int:
+        return self.spill.channels
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.rate
+
+    def read(self, lo: int, hi: int) -> npt.NDArray[np.float32]:
+        """Frames ``lo:hi`` of the stretch, clamped to it (like slicing)."""
+        lo, hi = max(0, min(lo, self.frames)), max(0, min(hi, self.frames))
+        return self.spill.read(self.lo + lo, self.lo + hi)
+
+    def load(self) -> AudioBuffer:
+        return AudioBuffer(self.read(0, self.frames), self.rate)
+
+
+Source = AudioBuffer | Stretch
+"""What a clip plays: audio in memory, or a stretch of a spill loaded when its clip starts."""
+
+
+def loaded(source: Source) -> AudioBuffer:
+    return source.load() if isinstance(source, Stretch) else source

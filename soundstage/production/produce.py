@@ -16,16 +16,16 @@ advances as it is spoken rather than jumping at the end of its one line.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from soundstage.audio.buffer import SPEECH_RATE, AudioBuffer
-from soundstage.audio.loudness import TRUE_PEAK_CEILING_DBTP, db_to_gain
+from soundstage.audio.loudness import TRUE_PEAK_CEILING_DBTP, LoudnessMeter, db_to_gain
 from soundstage.audio.master import MasterParams, limit_spill
 from soundstage.audio.render import Mix, SpilledMix, render, render_stream
-from soundstage.audio.spill import Spill
+from soundstage.audio.spill import Source, Spill, Stretch
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
 from soundstage.cancellation import CancelCheck, check, never
 from soundstage.production.casting import line_language
@@ -36,9 +36,9 @@ from soundstage.sound.registry import SoundRegistry
 from soundstage.sound.scene import DialogueLine, build_scene
 from soundstage.sound.score import Mood, MusicParams
 from soundstage.speech.controls import PITCH_RANGE, SPEED_RANGE, Controls
-from soundstage.speech.engine import SpeechChunk, SpeechEngine, SpeechRequest, collect
+from soundstage.speech.engine import SpeechChunk, SpeechEngine, SpeechRequest
 from soundstage.speech.frontend.split import split_sentences
-from soundstage.speech.timings import Timings
+from soundstage.speech.timings import PhonemeTiming, Timings, WordTiming
 from soundstage.speech.voices import Voice
 
 __all__ = ["Controls", "Production", "ProductionOptions", "Watch", "Word", "finish", "mood_of", "plan",
@@ -83,8 +83,8 @@ class _Sentences:
         self.done = 0
         self.watch = watch
 
-    def spoken(self, chunks: list[SpeechChunk], chunk: SpeechChunk) -> None:
-        if chunks and chunks[-1].text == chunk.text:
+    def spoken(self, previous: SpeechChunk | None, chunk: SpeechChunk) -> None:
+        if previous is not None and previous.text == chunk.text:
             return  # another window of the same sentence
         self.done = min(self.done + 1, self.total)
         if self.watch.on_sentence is not None:
@@ -103,36 +103,58 @@ def _clamp(value: float, limits: tuple[float, float]) -> float:
 @dataclass(frozen=True)
 class _Spoken:
     line: Line
-    audio: AudioBuffer
+    audio: Stretch
     timings: Timings
     language: str
     speed: float
+    level: float  # LUFS integrated, metered as it was spoken
+
+
+class _Takes:
+    """The spoken audio, spilled chunk by chunk as the engine speaks it (issue 16): a ten-minute
+    paragraph is one line, and it waits on disk rather than in memory until the mixer plays it.
+    The spill goes when the last stretch of it does (the plan's sources)."""
+
+    def __init__(self) -> None:
+        self.spill = Spill(SPEECH_RATE, 1)
+
+    def line(self, chunks: Iterator[SpeechChunk], gain: float,
+             counter: _Sentences) -> tuple[Stretch, Timings, float]:
+        """One line's chunks spilled: where its audio went, its timings and its loudness (LUFS)."""
+        lo, previous, meter = self.spill.frames, None, LoudnessMeter(SPEECH_RATE, 1)
+        phonemes: list[PhonemeTiming] = []
+        words: list[WordTiming] = []
+        for chunk in chunks:
+            counter.spoken(previous, chunk)
+            previous = chunk
+            timings = chunk.timings.shifted(chunk.offset)
+            phonemes += timings.phonemes
+            words += timings.words
+            samples = chunk.audio.samples * np.float32(gain) if gain != 1.0 else chunk.audio.samples
+            self.spill.append(samples)
+            meter.feed(samples)
+        audio = Stretch(self.spill, lo, self.spill.frames - lo)
+        return audio, Timings(tuple(phonemes), tuple(words)), meter.integrated()
 
 
 def _speak(engine: SpeechEngine, line: Line, voice: Voice, base: Controls, speedup: float,
-           counter: _Sentences) -> _Spoken:
+           counter: _Sentences, takes: _Takes) -> _Spoken:
     speed = _clamp(base.speed * line.delivery.speed * speedup, SPEED_RANGE)
     controls = Controls(speed=speed, pitch=_clamp(base.pitch + line.delivery.pitch, PITCH_RANGE))
     language = line_language(line.text, voice)
     request = SpeechRequest(line.text, language, voice, controls, cancelled=counter.watch.cancelled)
-    chunks: list[SpeechChunk] = []
-    for chunk in engine.synthesize(request):
-        counter.spoken(chunks, chunk)
-        chunks.append(chunk)
-    speech = collect(chunks)
-    audio = speech.audio
-    if line.delivery.gain_db:
-        audio = AudioBuffer(audio.samples * np.float32(db_to_gain(line.delivery.gain_db)), audio.rate)
-    return _Spoken(line, audio, speech.timings, language.value, speed / base.speed)
+    gain = db_to_gain(line.delivery.gain_db) if line.delivery.gain_db else 1.0
+    audio, timings, level = takes.line(engine.synthesize(request), gain, counter)
+    return _Spoken(line, audio, timings, language.value, speed / base.speed, level)
 
 
 def _speak_all(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, base: Controls,
                speedup: float, watch: Watch) -> list[_Spoken]:
     spoken = []
-    counter = _Sentences(script, watch)
+    counter, takes = _Sentences(script, watch), _Takes()
     for i, line in enumerate(script.lines):
         watch.on_line(i + 1, len(script.lines))
-        spoken.append(_speak(engine, line, voices[line.speaker], base, speedup, counter))
+        spoken.append(_speak(engine, line, voices[line.speaker], base, speedup, counter, takes))
     return spoken
 
 
@@ -260,7 +282,7 @@ def _spoken_lines(layout: _Layout) -> tuple[tuple[SpokenLine, ...], tuple[Word, 
 
 def plan(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, registry: SoundRegistry,
          lexicon: Lexicon, options: ProductionOptions, references: Mapping[int, AudioBuffer],
-         on_line: OnLine | Watch) -> tuple[Plan, dict[str, AudioBuffer]]:
+         on_line: OnLine | Watch) -> tuple[Plan, dict[str, Source]]:
     """Speak and place everything; returns the plan and the audio its clips name."""
     watch = on_line if isinstance(on_line, Watch) else Watch(on_line)
     design = _design(script, references)
@@ -280,7 +302,8 @@ def plan(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, regi
     resolution = lexicon.resolve(". ".join(design.beds_text)) if design.beds_text else Resolution((), ())
     notes += [f"ambience: left out {u.text!r} ({u.reason})" for u in resolution.unresolved]
     pans = _pans(script)
-    dialogue = [DialogueLine(said.audio, start, pan=pans.get(said.line.speaker, 0.0)) for said, start in layout.lines]
+    dialogue = [DialogueLine(said.audio, start, pan=pans.get(said.line.speaker, 0.0), level=said.level)
+                for said, start in layout.lines]
     music = (MusicParams(mood=mood_of(design.music), duration=min(duration, MUSIC_MAX_SECONDS), seed=options.seed)
              if design.music else None)
     scene = build_scene(resolution, duration, registry, seed=options.seed, dialogue=dialogue, music=music,
@@ -298,7 +321,7 @@ def plan(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, regi
     return Plan(timeline, lines, words, designed, tuple(notes)), sources
 
 
-def _written_cues(timeline: Timeline, sources: dict[str, AudioBuffer], layout: _Layout, design: _Design,
+def _written_cues(timeline: Timeline, sources: dict[str, Source], layout: _Layout, design: _Design,
                   duration: float, registry: SoundRegistry, lexicon: Lexicon, seed: int,
                   references: Mapping[int, AudioBuffer],
                   cancelled: CancelCheck = never) -> tuple[Timeline, list[str]]:
@@ -324,7 +347,7 @@ def _written_cues(timeline: Timeline, sources: dict[str, AudioBuffer], layout: _
     return replace(timeline, tracks=(*(t for t in timeline.tracks if t is not foley), merged)), notes
 
 
-def render_plan(plan: Plan, sources: Mapping[str, AudioBuffer], cancelled: CancelCheck = never) -> Mix:
+def render_plan(plan: Plan, sources: Mapping[str, Source], cancelled: CancelCheck = never) -> Mix:
     """The plan's mix in memory: for a video's track, which the endpoints keep short."""
     return render(plan.timeline, sources, cancelled=cancelled)
 

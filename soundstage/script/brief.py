@@ -70,8 +70,8 @@ class Brief:
             parts.append(f"The scene: {self.scene}")
         parts += [
             f"Write it as a {self.genre} in three beats: {self.beats}.",
-            f"Length: {self.lines[0]} to {self.lines[1]} spoken lines, {who}; one or two short"
-            " sentences a line.",
+            (f"Length: {self.lines[0]} to {self.lines[1]} spoken lines, {who}; one or two short"
+             " sentences a line."),
             f"Language: {LANGUAGE_NOTES.get(self.language, 'every line in the language of the request.')}",
             (f"Sounds: the ambience of {self.setting or 'the place where it happens'}, and at least one spot "
             "sound where the story needs it."),

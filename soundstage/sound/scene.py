@@ -19,6 +19,7 @@ from soundstage.audio.ducking import DuckingParams
 from soundstage.audio.loudness import integrated_lufs
 from soundstage.audio.master import MasterParams
 from soundstage.audio.reverb import Space
+from soundstage.audio.spill import Source, loaded
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
 from soundstage.cancellation import CancelCheck, never
 from soundstage.cancellation import check as _check
@@ -41,15 +42,16 @@ SPOT_LEAD = 0.5  # s: a spot moved before a line starts this much earlier, so it
 
 @dataclass(frozen=True)
 class DialogueLine:
-    audio: AudioBuffer
+    audio: Source  # in memory, or spilled (a long read's lines wait on disk until mixed)
     start: float  # s
     pan: float = 0.0
+    level: float | None = None  # LUFS integrated, when known (measured as it was spoken); else measured here
 
 
 @dataclass(frozen=True)
 class ScenePlan:
     timeline: Timeline
-    sources: Mapping[str, AudioBuffer]
+    sources: Mapping[str, Source]
     notes: tuple[str, ...] = field(default=())  # what was left out and why, for the job log
 
 
@@ -126,14 +128,14 @@ def build_scene(resolution: Resolution, duration: float, registry: SoundRegistry
     ``cancelled`` is looked at between sounds (issue 9)."""
     space = _room(resolution)
     room = space.name if space else None
-    beds, sources = _beds(registry, resolution.beds, duration, seed, cancelled)
+    beds, bed_sources = _beds(registry, resolution.beds, duration, seed, cancelled)
     spots, spot_sources = _spots(registry, resolution.spots, duration, seed + 1000, room, clear_of, cancelled)
-    sources.update(spot_sources)
+    sources: dict[str, Source] = {**bed_sources, **spot_sources}
     lines = []
     for k, line in enumerate(dialogue):
         _check(cancelled)
         sources[f"line:{k}"] = line.audio
-        level = integrated_lufs(line.audio)
+        level = line.level if line.level is not None else integrated_lufs(loaded(line.audio))
         gain = DIALOGUE_LEVEL_LUFS - level if math.isfinite(level) else 0.0
         lines.append(Clip(f"line:{k}", line.start, pan=line.pan, space=room, send_db=-18.0, gain_db=gain))
     tracks = [Track("dialogue", TrackKind.DIALOGUE, tuple(lines)), beds, spots]

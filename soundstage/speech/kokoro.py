@@ -94,6 +94,11 @@ class KokoroModel:
         # Idle threads sleep instead of spin-waiting: on a shared 2-core machine spinning burns the core
         # another process needs (measured under load: 2 threads, 3.55 s of audio, 5.2 s -> 2.4 s wall).
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # Memory patterns are planned per input shape and kept: every sentence length is a new shape, so
+        # resident memory grew with the length of a read (issue 16: 2 min of prose peaked 55 MiB above
+        # 30 s; with patterns off both peak at 410 MiB, at the same speed within the noise; see
+        # docs/long-form.md).
+        opts.enable_mem_pattern = False
         providers = ["CPUExecutionProvider"]
         self._session = ort.InferenceSession(str(timed), opts, providers=providers)
         self._durations = ort.InferenceSession(str(durations), opts, providers=providers)

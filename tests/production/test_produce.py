@@ -78,8 +78,8 @@ def test_auto_length_is_clamped_and_whole_frames(espeak: EspeakEngine) -> None:
     options = ProductionOptions(min_duration=4.0, max_duration=15.0, step=1 / 24, lead_in=0.5)
     short, _ = _plan(espeak, _script(("Ann", "Hi.")), options)
     assert short.duration == 4.0
-    longer, _ = _plan(espeak, _script(("Ann", "One two three four five six seven eight nine ten eleven "
-                                              "twelve thirteen fourteen.")), options)
+    text = "One two three four five six seven eight nine ten eleven twelve thirteen fourteen."
+    longer, _ = _plan(espeak, _script(("Ann", text)), options)
     frames = longer.duration * 24
     assert 4.0 < longer.duration <= 15.0 and frames == pytest.approx(round(frames), abs=1e-6)
 

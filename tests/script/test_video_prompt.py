@@ -12,8 +12,8 @@ SEED = ("Wide shot of a chef plating a dish in a warmly lit kitchen, steam risin
 
 CASES = [
     (SEED, [("Chef", "Service is on")]),
-    ('An old man sits on a bench. He says, "We close at nine." A young woman replies: "Then we had better'
-     ' hurry."',
+    (('An old man sits on a bench. He says, "We close at nine." A young woman replies: "Then we had better'
+      ' hurry."'),
      [("Old man", "We close at nine."), ("Young woman", "Then we had better hurry.")]),
     ('"Ready?" she asks. The boy nods.', [("Woman", "Ready?")]),
     ("女孩低声说：“我们走吧。”雨夜的街道。", [("女孩", "我们走吧。")]),

@@ -17,6 +17,7 @@ from soundstage.apps.video_to_audio.sections import Section
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.audio.master import MasterParams
 from soundstage.audio.reverb import Space
+from soundstage.audio.spill import Source
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
 from soundstage.production.produce import mood_of
 from soundstage.sound.lexicon import Cue, Lexicon, Resolution, setting_room
@@ -60,7 +61,7 @@ class DesignInputs:
 @dataclass(frozen=True)
 class Design:
     timeline: Timeline
-    sources: Mapping[str, AudioBuffer]
+    sources: Mapping[str, Source]
     notes: tuple[str, ...]
     placed: tuple[str, ...]  # the foley, for the log
 
@@ -158,7 +159,8 @@ def design(inputs: DesignInputs, analysis: Analysis, duration: float, registry: 
     for request in requests:
         place(request, analysis, registry, foley)
     notes += foley.notes
-    bed_clips, sources = _bed_clips(beds, registry, duration, inputs.seed)
+    bed_clips, bed_sources = _bed_clips(beds, registry, duration, inputs.seed)
+    sources: dict[str, Source] = dict(bed_sources)
     music = None
     if inputs.music and no_music:
         notes.append("music: left out, since negative_prompt names it")
