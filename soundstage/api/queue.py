@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
-from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
@@ -17,6 +16,7 @@ from soundstage.api.admission import SubmitAdmission
 from soundstage.api.edge import base_url, files_base, owner, read_json, services, truthy, validate
 from soundstage.apps.registry import endpoint_root
 from soundstage.errors import InvalidInput
+from soundstage.jobs.aio import Snapshot
 from soundstage.jobs.models import Job, JobState, NewJob, Priority
 from soundstage.storage.fetch import check_url
 from soundstage.storage.urls import resolve_refs, resolve_text
@@ -53,23 +53,26 @@ def _deadline(request: Request) -> float | None:
 
 async def create_job(request: Request, endpoint_id: str, payload: Any) -> Job:
     """Validate (422 before anything is queued), store, and wake a worker."""
+    return (await _enqueue(request, endpoint_id, payload)).job
+
+
+async def _enqueue(request: Request, endpoint_id: str, payload: Any) -> Snapshot:
+    """``create_job``, with the new job's queue position read in the same thread hop."""
     svc = services(request)
     who = owner(request)
     app = svc.registry.resolve(endpoint_id)
     allow_private = svc.settings.allow_private_urls
     model = validate(app.input, payload, context={"allow_private_urls": allow_private})
     if app.admit is not None:
-        model = await to_thread.run_sync(app.admit, model, SubmitAdmission(svc, who, base_url(request)))
+        model = await svc.jobs.run(app.admit, model, SubmitAdmission(svc, who, base_url(request)))
     webhook = request.query_params.get("fal_webhook")
     if webhook:
-        await to_thread.run_sync(check_url, webhook, "fal_webhook", allow_private,
-                                 frozenset(svc.settings.allowed_hosts))
+        await svc.jobs.run(check_url, webhook, "fal_webhook", allow_private,
+                           frozenset(svc.settings.allowed_hosts))
     new = NewJob(owner=who, app_id=app.id, endpoint_id=endpoint_id, input=model.model_dump(mode="json"),
                  priority=_priority(request), start_deadline=_deadline(request), webhook_url=webhook,
                  base_url=base_url(request))
-    job = await svc.jobs.submit(new)
-    svc.doorbell.ring()
-    return job
+    return await svc.jobs.enqueue(new, svc.doorbell)
 
 
 def _queue_base(request: Request) -> str:
@@ -78,11 +81,10 @@ def _queue_base(request: Request) -> str:
 
 async def submit(request: Request) -> Response:
     endpoint_id = request.path_params["endpoint"]
-    job = await create_job(request, endpoint_id, await read_json(request))
-    svc = services(request)
-    urls = wire.queue_urls(_queue_base(request), endpoint_root(endpoint_id), job.id)
-    body = {"status": "IN_QUEUE", **urls, "queue_position": await svc.jobs.queue_position(job)}
-    return JSONResponse(body, headers={"x-fal-request-id": job.id})
+    queued = await _enqueue(request, endpoint_id, await read_json(request))
+    urls = wire.queue_urls(_queue_base(request), endpoint_root(endpoint_id), queued.job.id)
+    body = {"status": "IN_QUEUE", **urls, "queue_position": queued.position}
+    return JSONResponse(body, headers={"x-fal-request-id": queued.job.id})
 
 
 async def _lookup(request: Request) -> Job:
@@ -105,22 +107,26 @@ async def status(request: Request) -> Response:
 
 
 async def status_stream(request: Request) -> Response:
-    job = await _lookup(request)
     with_logs = truthy(request.query_params.get("logs"))
-    return StreamingResponse(_status_events(request, job, with_logs), media_type="text/event-stream",
-                             headers={**SSE_HEADERS, "x-fal-request-id": job.id})
+    first = await _status_json(request, request.path_params["request_id"], 0 if with_logs else None)
+    return StreamingResponse(_status_events(request, first, with_logs), media_type="text/event-stream",
+                             headers={**SSE_HEADERS, "x-fal-request-id": first[0].id})
 
 
-async def _status_events(request: Request, job: Job, with_logs: bool) -> AsyncIterator[str]:
-    """One event per change; each carries only log lines not sent before; closes after COMPLETED.
+async def _status_events(request: Request, first: tuple[Job, dict[str, Any]],
+                         with_logs: bool) -> AsyncIterator[str]:
+    """One event per change, the first from the lookup that opened the stream; each carries only log lines
+    not sent before; closes after COMPLETED.
 
-    Woken by the store's change feed (PostgreSQL: a notification; SQLite: a short poll)."""
+    Woken by the store's change feed (PostgreSQL: a notification; SQLite: the one shared poller, which also
+    wakes a job's new watchers once), and rechecked every ``RECHECK_SECONDS`` (a queued job's position, a
+    notification lost or sent before the watch began)."""
     sent_logs = 0
     last: tuple[Any, ...] | None = None
     last_sent = time.monotonic()
+    job, body = first
     async with services(request).jobs.watch(job.id) as watch:
         while True:
-            job, body = await _status_json(request, job.id, sent_logs if with_logs else None)
             new_logs = body.get("logs") or []
             key = (body["status"], body.get("queue_position"), body.get("progress"))
             if key != last or new_logs:
@@ -133,6 +139,7 @@ async def _status_events(request: Request, job: Job, with_logs: bool) -> AsyncIt
             if job.state.finished:
                 return
             await watch.wait(RECHECK_SECONDS)
+            job, body = await _status_json(request, job.id, sent_logs if with_logs else None)
 
 
 async def result(request: Request) -> Response:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import json
 import logging
 import time
 
 import httpx
-from anyio import to_thread
 
 from soundstage.api.wire import webhook_body
 from soundstage.errors import SoundstageError, StoreUnavailable
@@ -45,7 +45,11 @@ class Deliverer:
         self.jobs, self.signer, self.settings = jobs, signer, settings
 
     async def run(self, stop: asyncio.Event) -> None:
-        async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False, trust_env=False) as client:
+        # Built off the loop: loading the CA bundle (and httpcore's first imports) blocked it for 0.3-0.7 s
+        # while the server was already answering (issue 9, measured).
+        client = await self.jobs.run(functools.partial(httpx.AsyncClient, timeout=TIMEOUT_SECONDS,
+                                                       follow_redirects=False, trust_env=False))
+        async with client:
             while not stop.is_set():
                 try:
                     due = await self.jobs.due(time.time())
@@ -61,8 +65,8 @@ class Deliverer:
 
     async def deliver(self, client: httpx.AsyncClient, delivery: Delivery) -> None:
         try:
-            await to_thread.run_sync(check_url, delivery.url, "fal_webhook", self.settings.allow_private_urls,
-                                     frozenset(self.settings.allowed_hosts))
+            await self.jobs.run(check_url, delivery.url, "fal_webhook", self.settings.allow_private_urls,
+                                frozenset(self.settings.allowed_hosts))
             job = await self.jobs.get(delivery.owner, delivery.job_id)
             # File URLs on the address configured now, else the one the job was submitted to (storage.urls).
             base = self.settings.files_url or self.settings.public_url or job.base_url

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 from psycopg import Connection
@@ -89,6 +89,10 @@ POSITION = ("SELECT count(*) AS n FROM jobs j, jobs me WHERE me.id = %s AND j.st
             " AND (j.priority < me.priority OR (j.priority = me.priority AND j.seq < me.seq))")
 LOGS = "SELECT seq, message, level, ts FROM job_logs WHERE job_id = %s AND seq > %s ORDER BY seq"
 EVENTS = "SELECT seq, data FROM job_events WHERE job_id = %s AND seq > %s ORDER BY seq"
+VERSIONS = ("SELECT j.id, j.state, j.progress, j.cancel_requested,"
+            " (SELECT max(seq) FROM job_logs l WHERE l.job_id = j.id) AS logs,"
+            " (SELECT max(seq) FROM job_events e WHERE e.job_id = j.id) AS events"
+            " FROM jobs j WHERE j.id = ANY(%s::text[])")
 
 # Finishing: the outcome, the webhook outbox row and the notification in one statement. lease_owner is kept:
 # it tells a retried ``finish`` of the same worker that its first try landed.
@@ -154,6 +158,11 @@ class PostgresJobStore:
 
     def events(self, job_id: str, after: int = 0) -> list[tuple[int, Any]]:
         return [(r["seq"], r["data"]) for r in self.db.query(EVENTS, (job_id, after))]
+
+    def versions(self, job_ids: Sequence[str]) -> dict[str, Hashable]:
+        rows = self.db.query(VERSIONS, (list(job_ids),)) if job_ids else []
+        return {r["id"]: (r["state"], r["progress"], r["cancel_requested"], r["logs"], r["events"])
+                for r in rows}
 
     def cancel(self, owner: str, job_id: str) -> Job:
         with self.db.transaction() as db:

@@ -6,7 +6,7 @@ import json
 import sqlite3
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,11 @@ WORKER_DIED_ERROR = JobError(status=503, message="The worker running this reques
                              error_type="runner_disconnected")
 
 DELIVERY_LEASE_SECONDS = 120.0  # longer than one delivery attempt can take
+# Each job's latest log line and event come from its primary key's last entry: one index seek apiece.
+VERSIONS = ("SELECT j.id, j.state, j.progress, j.cancel_requested,"
+            " (SELECT max(seq) FROM job_logs l WHERE l.job_id = j.id) AS logs,"
+            " (SELECT max(seq) FROM job_events e WHERE e.job_id = j.id) AS events"
+            " FROM jobs j WHERE j.id IN (SELECT value FROM json_each(?))")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -156,6 +161,11 @@ class SQLiteJobStore:
         rows = self.db.query(
             "SELECT seq, data FROM job_events WHERE job_id = ? AND seq > ? ORDER BY seq", (job_id, after))
         return [(r["seq"], json.loads(r["data"])) for r in rows]
+
+    def versions(self, job_ids: Sequence[str]) -> dict[str, Hashable]:
+        rows = self.db.query(VERSIONS, (json.dumps(list(job_ids)),)) if job_ids else []
+        return {r["id"]: (r["state"], r["progress"], r["cancel_requested"], r["logs"], r["events"])
+                for r in rows}
 
     def cancel(self, owner: str, job_id: str) -> Job:
         now = time.time()

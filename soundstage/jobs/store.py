@@ -15,12 +15,12 @@ Contract for every implementation (``tests/jobs/test_store_contract.py`` runs it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Protocol
 
 from soundstage.jobs.models import Claim, Delivery, Job, JobError, LogLine, NewJob, StoreStats
 
-__all__ = ["JobStore", "Outbox", "Submissions", "Telemetry", "WorkQueue"]
+__all__ = ["Changes", "JobStore", "Outbox", "Submissions", "Telemetry", "WorkQueue"]
 
 
 class Submissions(Protocol):
@@ -33,6 +33,16 @@ class Submissions(Protocol):
     def events(self, job_id: str, after: int = 0) -> list[tuple[int, Any]]: ...
     def cancel(self, owner: str, job_id: str) -> Job:
         """Queued: cancelled at once. Running: flagged, the worker stops it. Finished: AlreadyCompleted."""
+        ...
+
+
+class Changes(Protocol):
+    """What a change feed without notifications (SQLite) compares from one look to the next."""
+
+    def versions(self, job_ids: Sequence[str]) -> dict[str, Hashable]:
+        """A token per job that differs whenever its state, progress, cancel flag, log lines or events do, in
+        one query for all of them; jobs that do not exist are left out. (A queued job's position is not in it:
+        watchers recheck that on their own.)"""
         ...
 
 
@@ -89,7 +99,7 @@ class Telemetry(Protocol):
         ...
 
 
-class JobStore(Submissions, WorkQueue, Outbox, Telemetry, Protocol):
+class JobStore(Submissions, Changes, WorkQueue, Outbox, Telemetry, Protocol):
     """One database behind all three seams."""
 
     def close(self) -> None: ...

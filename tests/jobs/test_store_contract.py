@@ -122,6 +122,26 @@ class StoreContract:
         assert store.get("alice", claim.job.id).progress == 0.5
         assert store.events(claim.job.id) == [(1, {"partial": 1})]
 
+    def test_versions_change_with_state_progress_logs_and_events(self, store: JobStore) -> None:
+        """What the SQLite change poller compares (issue 9): one call for many jobs, new tokens on changes."""
+        watched, other = store.submit(new()), store.submit(new())
+        seen = [store.versions([watched.id, other.id, "no-such-job"])]
+        assert set(seen[0]) == {watched.id, other.id}
+        claim = store.claim("w", LIMITS, 10)
+        assert claim is not None and claim.job.id == watched.id
+        seen.append(store.versions([watched.id]))
+        for change in ({"progress": 0.5}, {"log": ("one", "INFO")}, {"event": {"partial": 1}}):
+            store.record(claim, **change)  # type: ignore[arg-type]
+            seen.append(store.versions([watched.id]))
+        store.renew(claim, 10)  # a lease renewal is no change to a watcher
+        assert store.versions([watched.id]) == seen[-1]
+        store.cancel("alice", watched.id)
+        seen.append(store.versions([watched.id]))
+        tokens = [v[watched.id] for v in seen]
+        assert len(set(tokens)) == len(tokens)
+        assert store.versions([other.id]) == {other.id: seen[0][other.id]}
+        assert store.versions([]) == {}
+
     def test_outbox_hands_each_delivery_to_one_taker(self, store: JobStore) -> None:
         store.submit(new(webhook_url="https://example.com/hook"))
         claim = store.claim("w", LIMITS, 10)
