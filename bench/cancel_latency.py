@@ -18,11 +18,13 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # soundstage, run from anywhere
 
 from mix_render import sources, timeline
 
@@ -62,13 +64,18 @@ class Recorder:
         return f"{wall:.3f} s wall, {cpu:.3f} s CPU"
 
 
+def _after(start: float, seconds: float) -> Callable[[], bool]:
+    """A cancel flag that goes up ``seconds`` after ``start``."""
+    return lambda: time.perf_counter() - start > seconds
+
+
 def speech(models: Path, moments: list[float]) -> list[float]:
     engine = build_kokoro_engine(EngineConfig(models, threads=2, fetch=False))
     late = []
     for at in moments:
         start = time.perf_counter()
         request = SpeechRequest(SENTENCES * 20, Language.EN, resolve_voice("af_heart"),
-                                cancelled=lambda at=at, start=start: time.perf_counter() - start > at)
+                                cancelled=_after(start, at))
         try:
             for _ in engine.synthesize(request):
                 pass

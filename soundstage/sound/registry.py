@@ -2,7 +2,8 @@
 
 Render path: synthesize -> remove DC -> air absorption for the distance -> calibrated level
 (``level_lufs`` shifted by intensity and distance) -> spot fades -> true-peak guard. For beds the
-filters and the limiter run circularly, so the rendered buffer loops without a seam.
+filters and the limiter run circularly, so the rendered buffer loops without a seam. ``cancelled`` is
+looked at between these steps and inside the synthesis (``SynthContext.check``; issue 9).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from soundstage.audio.buffer import MIX_RATE, AudioBuffer
 from soundstage.audio.dsp import Array, distance_cutoff, lowpass, remove_dc
 from soundstage.audio.loudness import LimiterParams, db_to_gain, integrated_lufs, limiter_gain
+from soundstage.cancellation import CancelCheck, check, never
 from soundstage.errors import InvalidInput
 from soundstage.sound.generators.base import Family, Generator, SoundKind, SynthContext
 from soundstage.sound.generators.crowd import VoiceSource
@@ -68,9 +70,10 @@ class SoundRegistry:
     def by_family(self, family: Family) -> tuple[Generator, ...]:
         return tuple(g for g in self._by_name.values() if g.family is family)
 
-    def render(self, name: str, params: SoundParams | None = None, rate: int = MIX_RATE) -> AudioBuffer:
+    def render(self, name: str, params: SoundParams | None = None, rate: int = MIX_RATE,
+               cancelled: CancelCheck = never) -> AudioBuffer:
         gen = self.get(name)
-        return render_generator(gen, params or SoundParams(), rate)
+        return render_generator(gen, params or SoundParams(), rate, cancelled)
 
 
 def _validate(gen: Generator, params: SoundParams) -> tuple[float, float, dict[str, float]]:
@@ -94,13 +97,13 @@ def _validate(gen: Generator, params: SoundParams) -> tuple[float, float, dict[s
     return duration, distance, values
 
 
-def _guard_gain(x: Array, rate: int, loop: bool) -> Array:
+def _guard_gain(x: Array, rate: int, loop: bool, cancelled: CancelCheck = never) -> Array:
     """Per-sample true-peak guard gain; for loops computed on the wrapped signal so it stays seamless."""
     if not loop:
-        return limiter_gain(AudioBuffer(x, rate), _GUARD)
+        return limiter_gain(AudioBuffer(x, rate), _GUARD, cancelled)
     pad = min(x.shape[0], rate // 2)
     wrapped = np.concatenate([x[-pad:], x, x[:pad]])
-    return limiter_gain(AudioBuffer(wrapped, rate), _GUARD)[pad : pad + x.shape[0]]
+    return limiter_gain(AudioBuffer(wrapped, rate), _GUARD, cancelled)[pad : pad + x.shape[0]]
 
 
 def _fade_ends(x: Array, rate: int) -> Array:
@@ -112,13 +115,16 @@ def _fade_ends(x: Array, rate: int) -> Array:
     return x * env[:, None]
 
 
-def render_generator(gen: Generator, params: SoundParams, rate: int = MIX_RATE) -> AudioBuffer:
+def render_generator(gen: Generator, params: SoundParams, rate: int = MIX_RATE,
+                     cancelled: CancelCheck = never) -> AudioBuffer:
     duration, distance, values = _validate(gen, params)
     frames = round(duration * rate)
     loop = gen.kind is SoundKind.BED
     ctx = SynthContext(frames, rate, params.intensity, distance, np.random.default_rng(params.seed),
-                       MappingProxyType(values))
+                       MappingProxyType(values), cancelled)
+    check(cancelled)
     x = np.asarray(gen.synth(ctx), dtype=np.float32).reshape(frames, -1)
+    check(cancelled)
     if x.shape[1] == 1:
         x = np.repeat(x, 2, axis=1)
 
@@ -128,15 +134,17 @@ def render_generator(gen: Generator, params: SoundParams, rate: int = MIX_RATE) 
         return lowpass(y, cutoff, rate) if cutoff < _AIR_FROM else y
 
     x = circular(filters, x, rate) if loop else filters(x)
+    check(cancelled)
     x = x - x.mean(axis=0, keepdims=True)  # exact zero mean; a constant shift keeps the loop seamless
-    level = integrated_lufs(AudioBuffer(x, rate))
+    level = integrated_lufs(AudioBuffer(x, rate), cancelled)
     if math.isfinite(level):
         target = gen.level_lufs + gen.intensity_db * (params.intensity - 0.5)
         target += 20 * math.log10(gen.default_distance / distance)
         x = x * np.float32(db_to_gain(target - level))
     if not loop:
         x = _fade_ends(x, rate)
-    x = x * _guard_gain(x, rate, loop)[:, None]
+    check(cancelled)
+    x = x * _guard_gain(x, rate, loop, cancelled)[:, None]
     return AudioBuffer(np.ascontiguousarray(x, dtype=np.float32), rate)
 
 

@@ -78,8 +78,10 @@ def _clear(t: float, spans: Sequence[tuple[float, float]], latest: float) -> flo
     return t
 
 
-def _render(registry: SoundRegistry, cue: Cue, seconds: float, seed: int) -> AudioBuffer:
-    return registry.render(cue.generator, replace(cue.params, duration=seconds, seed=seed))
+def _render(registry: SoundRegistry, cue: Cue, seconds: float, seed: int,
+            cancelled: CancelCheck = never) -> AudioBuffer:
+    params = replace(cue.params, duration=seconds, seed=seed)
+    return registry.render(cue.generator, params, cancelled=cancelled)
 
 
 def _beds(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: int,
@@ -89,7 +91,7 @@ def _beds(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: i
     for k, cue in enumerate(cues):
         _check(cancelled)
         key = f"bed:{cue.generator}"
-        sources[key] = _render(registry, cue, min(duration, BED_LOOP_SECONDS), seed + k)
+        sources[key] = _render(registry, cue, min(duration, BED_LOOP_SECONDS), seed + k, cancelled)
         clips.append(_bed_clip(key, duration))
     return Track("ambience", TrackKind.AMBIENCE, tuple(clips)), sources
 
@@ -106,7 +108,7 @@ def _spots(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: 
         for n, start in enumerate(_spot_times(rng, duration, k, len(cues), clear_of)):
             _check(cancelled)
             key = f"spot:{cue.generator}:{n}"
-            sources[key] = _render(registry, cue, min(seconds, duration), seed + 100 * k + n)
+            sources[key] = _render(registry, cue, min(seconds, duration), seed + 100 * k + n, cancelled)
             fade = 0.3 if gen.kind is SoundKind.BED else 0.0
             clips.append(Clip(key, start, pan=float(rng.uniform(-0.6, 0.6)), space=space, fade_in=fade, fade_out=fade))
     return Track("foley", TrackKind.FOLEY, tuple(clips)), sources

@@ -14,7 +14,7 @@ import pytest
 from soundstage.audio.buffer import MIX_RATE, AudioBuffer
 from soundstage.audio.loudness import integrated_lufs, true_peak_dbfs
 from soundstage.audio.spectrogram import write_spectrogram
-from soundstage.errors import InvalidInput
+from soundstage.errors import Cancelled, InvalidInput
 from soundstage.sound.generators.base import Family, SoundKind
 from soundstage.sound.registry import SoundParams, SoundRegistry, build_registry
 
@@ -108,6 +108,40 @@ def test_seeded_and_reproducible() -> None:
     c = REGISTRY.render("rain_light", SoundParams(duration=1.0, seed=2))
     assert np.array_equal(a.samples, b.samples)
     assert not np.allclose(a.samples, c.samples)
+
+
+class Counter:
+    """A cancel check that counts how often it is asked, and answers True from its ``cancel_at``-th time."""
+
+    def __init__(self, cancel_at: int | None = None) -> None:
+        self.asked, self.cancel_at = 0, cancel_at
+
+    def __call__(self) -> bool:
+        self.asked += 1
+        return self.cancel_at is not None and self.asked >= self.cancel_at
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_cancel_checks_leave_the_samples_unchanged(name: str, rendered: dict[str, AudioBuffer]) -> None:
+    """Issue 9: checking for a cancel draws nothing from the generator's random stream."""
+    check = Counter()
+    checked = REGISTRY.render(name, SoundParams(duration=_duration(name), seed=7), cancelled=check)
+    assert np.array_equal(checked.samples, rendered[name].samples)
+    assert check.asked >= 5  # before and after the synthesis and each step of the render path
+
+
+@pytest.mark.parametrize("name", ["rain_heavy", "rain_light", "crowd_walla", "stream", "applause"])
+def test_a_cancelled_bed_stops_inside_its_synthesis(name: str) -> None:
+    """Issue 9: one 20 s bed took 1.5 s in a single unchecked call (sound design of a 7-min scene). Its
+    synthesis now looks at the check between stages and before each grain's convolution."""
+    params = SoundParams(duration=8.0, seed=1)
+    whole = Counter()
+    REGISTRY.render(name, params, cancelled=whole)
+    assert whole.asked >= 12
+    stop = Counter(cancel_at=whole.asked // 2)  # halfway: most checks are inside the synthesis
+    with pytest.raises(Cancelled):
+        REGISTRY.render(name, params, cancelled=stop)
+    assert stop.asked == whole.asked // 2  # raised at the first True
 
 
 def test_long_bed_loops_when_tiled() -> None:

@@ -57,8 +57,10 @@ def applause(ctx: SynthContext) -> Array:
         right_amps.append(gain * pan_r)
     at = np.concatenate(onsets_all)
     seed = int(ctx.rng.integers(1 << 31))  # the same grain choice on both sides of each clap
-    left = scatter(n, at, np.concatenate(left_amps), bank, np.random.default_rng(seed), circular=True)
-    right = scatter(n, at, np.concatenate(right_amps), bank, np.random.default_rng(seed), circular=True)
+    left = scatter(n, at, np.concatenate(left_amps),
+                   ctx.checked(bank), np.random.default_rng(seed), circular=True)
+    right = scatter(n, at, np.concatenate(right_amps),
+                    ctx.checked(bank), np.random.default_rng(seed), circular=True)
     return stereo(left, right)
 
 
@@ -134,7 +136,11 @@ def _layer(rng: np.random.Generator, voices: list[Array], frames: int) -> Array:
 def walla(ctx: SynthContext) -> Array:
     n = ctx.frames + int(LOOP_FADE * ctx.rate)
     talkers = 6 + int(14 * ctx.intensity)
-    return _layer(ctx.rng, [_voice(ctx.rng, n, ctx.rate) for _ in range(talkers)], ctx.frames)
+    voices = []
+    for _ in range(talkers):  # 0.1-0.2 s of CPU apiece over a 20 s bed
+        ctx.check()
+        voices.append(_voice(ctx.rng, n, ctx.rate))
+    return _layer(ctx.rng, voices, ctx.frames)
 
 
 def scrambled_text(rng: np.random.Generator, words: int) -> str:

@@ -85,7 +85,8 @@ def door_knock(ctx: SynthContext) -> Array:
     for _ in range(3):
         body = modal(KNOCK_MODES, [0.04, 0.03, 0.02, 0.012], [1.0, 0.8, 0.6, 0.4], int(0.2 * rate), rate, ctx.rng)
         grains.append(body + noise_burst(ctx.rng, body.size, rate, 0.0015, (1000.0, 5000.0)) * 0.5)
-    return stereo(scatter(n, np.clip(at, 0, n - 1), ctx.rng.uniform(0.8, 1.0, knocks), grains, ctx.rng))
+    return stereo(scatter(n, np.clip(at, 0, n - 1), ctx.rng.uniform(0.8, 1.0, knocks),
+                          ctx.checked(grains), ctx.rng))
 
 
 def door_chime(ctx: SynthContext) -> Array:

@@ -92,8 +92,8 @@ def _walk(surface: str) -> Callable[[SynthContext], Array]:
             steps = [s + modal([620.0, 1340.0, 2210.0], [0.25, 0.18, 0.1], [0.3, 0.2, 0.1], s.size, rate, ctx.rng)
                      * (np.abs(s).max() * 0.5) for s in steps]
         loud = 0.6 + 0.8 * ctx.intensity
-        left = scatter(ctx.frames, at[::2], loud, steps, ctx.rng, circular=True)
-        right = scatter(ctx.frames, at[1::2], loud, steps, ctx.rng, circular=True)
+        left = scatter(ctx.frames, at[::2], loud, ctx.checked(steps), ctx.rng, circular=True)
+        right = scatter(ctx.frames, at[1::2], loud, ctx.checked(steps), ctx.rng, circular=True)
         return stereo(left + 0.7 * right, right + 0.7 * left)  # alternating feet, a little apart
 
     return synth

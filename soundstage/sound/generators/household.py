@@ -62,8 +62,9 @@ def keyboard_typing(ctx: SynthContext) -> Array:
     stamps = np.array(times)
     letters = (stamps[(stamps >= 0) & (stamps < ctx.seconds)] * rate).astype(np.int64)
     bars = (-stamps[(stamps < 0) & (-stamps < ctx.seconds)] * rate).astype(np.int64)
-    mono = scatter(n, letters, ctx.rng.uniform(0.6, 1.0, letters.size), keys, ctx.rng, circular=True)
-    mono += scatter(n, bars, 0.9, spaces, ctx.rng, circular=True)
+    mono = scatter(n, letters, ctx.rng.uniform(0.6, 1.0, letters.size),
+                   ctx.checked(keys), ctx.rng, circular=True)
+    mono += scatter(n, bars, 0.9, ctx.checked(spaces), ctx.rng, circular=True)
     room = circular(lambda x: lowpass(x, 500.0, rate), pink_noise(ctx.rng, n, 2), rate) * 0.002
     return stereo(mono, mono) + room
 

@@ -64,7 +64,8 @@ def fridge_compressor(ctx: SynthContext) -> Array:
     rattle = circular(lambda x: bandpass(x, 300.0, 1200.0, ctx.rate), pink_noise(ctx.rng, ctx.frames, 1), ctx.rate)
     gurgles = [bubble(ctx.rng, ctx.rate, r) for r in ctx.rng.uniform(3.0, 8.0, 6)]
     at = onsets(ctx.rng, ctx.frames, ctx.rate, 1.0 + 2.0 * ctx.intensity)
-    flow = scatter(ctx.frames, at, ctx.rng.uniform(0.02, 0.06, at.size), gurgles, ctx.rng, circular=True)
+    flow = scatter(ctx.frames, at, ctx.rng.uniform(0.02, 0.06, at.size),
+                   ctx.checked(gurgles), ctx.rng, circular=True)
     mono = hum * beat + 0.05 * rattle[:, 0] + flow
     return stereo(mono, mono)
 

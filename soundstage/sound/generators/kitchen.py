@@ -31,7 +31,8 @@ def sizzle(ctx: SynthContext) -> Array:
     channels = []
     for _ in range(2):
         at = onsets(ctx.rng, n, rate, 800 + 2000 * ctx.intensity)
-        channels.append(scatter(n, at, ctx.rng.lognormal(0, 0.7, at.size) * density[at], pops, ctx.rng, circular=True))
+        channels.append(scatter(n, at, ctx.rng.lognormal(0, 0.7, at.size) * density[at],
+                                ctx.checked(pops), ctx.rng, circular=True))
     hiss = circular(lambda x: highpass(x, 3000.0, rate), ctx.rng.standard_normal((n, 2)).astype(np.float32), rate)
     return stereo(*channels) + hiss * 0.15 * density[:, None]
 
@@ -44,7 +45,7 @@ def steam(ctx: SynthContext) -> Array:
                     rate)
     bubbles = [bubble(ctx.rng, rate, r) for r in ctx.rng.uniform(4.0, 10.0, 10)]
     at = onsets(ctx.rng, n, rate, 20 + 40 * ctx.intensity)
-    boil = scatter(n, at, ctx.rng.uniform(0.1, 0.3, at.size), bubbles, ctx.rng, circular=True)
+    boil = scatter(n, at, ctx.rng.uniform(0.1, 0.3, at.size), ctx.checked(bubbles), ctx.rng, circular=True)
     return hiss * pulse * (0.6 + 0.6 * ctx.intensity) + stereo(boil)
 
 
@@ -52,7 +53,7 @@ def _clinks(ctx: SynthContext, grains: list[Array], per_second: float) -> Array:
     at = onsets(ctx.rng, ctx.frames - int(0.3 * ctx.rate), ctx.rate, per_second)
     if at.size == 0:
         at = np.array([int(0.05 * ctx.rate)])
-    mono = scatter(ctx.frames, at, ctx.rng.uniform(0.4, 1.0, at.size), grains, ctx.rng)
+    mono = scatter(ctx.frames, at, ctx.rng.uniform(0.4, 1.0, at.size), ctx.checked(grains), ctx.rng)
     return stereo(mono)
 
 
@@ -87,7 +88,7 @@ def pouring(ctx: SynthContext) -> Array:
     stream = lowpass(source, 3000.0, rate) * 0.15
     bubbles = [bubble(ctx.rng, rate, r) for r in ctx.rng.uniform(1.0, 3.0, 8)]
     at = onsets(ctx.rng, n, rate, 40 + 40 * ctx.intensity)
-    gl = scatter(n, at, ctx.rng.uniform(0.05, 0.2, at.size), bubbles, ctx.rng)
+    gl = scatter(n, at, ctx.rng.uniform(0.05, 0.2, at.size), ctx.checked(bubbles), ctx.rng)
     return stereo(out + stream + gl)
 
 

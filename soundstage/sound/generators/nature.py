@@ -53,7 +53,8 @@ def birds(ctx: SynthContext) -> Array:
     for _ in range(count):  # each bird keeps its own repertoire and perch
         repertoire = [_phrase(ctx.rng, ctx.rate) for _ in range(2)]
         at = onsets(ctx.rng, ctx.frames, ctx.rate, ctx.rng.uniform(0.15, 0.5))
-        mono = scatter(ctx.frames, at, ctx.rng.uniform(0.3, 1.0), repertoire, ctx.rng, circular=True)
+        mono = scatter(ctx.frames, at, ctx.rng.uniform(0.3, 1.0),
+                       ctx.checked(repertoire), ctx.rng, circular=True)
         left, right = pan_gains(ctx.rng.uniform(-0.9, 0.9))
         out += stereo(mono * left, mono * right)
     air = circular(lambda x: lowpass(x, 800.0, ctx.rate), pink_noise(ctx.rng, ctx.frames, 2), ctx.rate)
@@ -86,7 +87,8 @@ def wind_in_leaves(ctx: SynthContext) -> Array:
     for _ in range(2):
         at = onsets(ctx.rng, n, rate, 300 + 900 * ctx.intensity)
         keep = ctx.rng.random(at.size) < gust[at] / gust.max()
-        channels.append(scatter(n, at[keep], ctx.rng.lognormal(0, 0.5, int(keep.sum())), grains, ctx.rng, circular=True))
+        channels.append(scatter(n, at[keep], ctx.rng.lognormal(0, 0.5, int(keep.sum())),
+                                ctx.checked(grains), ctx.rng, circular=True))
     rush = circular(lambda x: highpass(x, 700.0, rate), pink_noise(ctx.rng, n, 2), rate) * gust[:, None]
     return stereo(*channels) * 0.5 + 0.2 * rush
 

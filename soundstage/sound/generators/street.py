@@ -55,11 +55,13 @@ def traffic(ctx: SynthContext) -> Array:
     """A street bed: distant rumble and a stream of cars swelling past on both sides."""
     n, rate = ctx.frames, ctx.rate
     rumble = circular(lambda y: lowpass(y, 250.0, rate), brown_noise(ctx.rng, n, 2), rate)
+    ctx.check()
     hiss = circular(lambda y: bandpass(y, 250.0, 3000.0, rate), pink_noise(ctx.rng, n, 2), rate)
     t = np.arange(n) / rate
     swell = np.zeros((n, 2), dtype=np.float64)
     cars = max(1, round(ctx.seconds * (0.2 + 0.6 * ctx.intensity)))
     for _ in range(cars):
+        ctx.check()
         centre, width = ctx.rng.uniform(0, ctx.seconds), ctx.rng.uniform(0.8, 2.0)
         d = (t - centre + ctx.seconds / 2) % ctx.seconds - ctx.seconds / 2
         bump = 1.0 / (1.0 + (d / width) ** 2)

@@ -41,11 +41,15 @@ def waves(ctx: SynthContext) -> Array:
     count = max(1, round(ctx.seconds / period))
     t = np.arange(n) / rate
     for k in range(count):
+        ctx.check()
         centre = (k + ctx.rng.uniform(0.2, 0.8)) * n / count / rate
         d = (t - centre + ctx.seconds / 2) % ctx.seconds - ctx.seconds / 2  # circular distance
         swell += np.where(d < 0, np.exp(-(d / 1.5) ** 2), np.exp(-d / ctx.rng.uniform(1.8, 3.0)))
+    ctx.check()
     bright = circular(lambda x: highpass(x, 1200.0, rate), noise, rate) * (swell**2)[:, None]
+    ctx.check()
     body = circular(lambda x: lowpass(x, 900.0, rate), noise, rate) * (0.35 + swell)[:, None]
+    ctx.check()
     surf = circular(lambda x: lowpass(x, 200.0, rate), brown_noise(ctx.rng, n, 2), rate)
     return body + 0.5 * bright + 0.5 * surf
 
@@ -56,7 +60,8 @@ def stream(ctx: SynthContext) -> Array:
     channels = []
     for _ in range(2):
         at = onsets(ctx.rng, ctx.frames, rate, 150 + 250 * ctx.intensity)
-        channels.append(scatter(ctx.frames, at, ctx.rng.lognormal(0, 0.5, at.size), bubbles, ctx.rng, circular=True))
+        channels.append(scatter(ctx.frames, at, ctx.rng.lognormal(0, 0.5, at.size),
+                                ctx.checked(bubbles), ctx.rng, circular=True))
     wash = circular(lambda x: bandpass(x, 300.0, 4000.0, rate), pink_noise(ctx.rng, ctx.frames, 2), rate)
     return stereo(*channels) * 0.5 + wash * 0.3
 
@@ -70,7 +75,8 @@ def drips(ctx: SynthContext) -> Array:
         splash = noise_burst(ctx.rng, b.size, rate, 0.003, (2000.0, 8000.0)) * 0.3
         plinks.append(b + splash)
     at = onsets(ctx.rng, ctx.frames, rate, 0.5 + 2.5 * ctx.intensity)
-    mono = scatter(ctx.frames, at, ctx.rng.uniform(0.5, 1.0, at.size), plinks, ctx.rng, circular=True)
+    mono = scatter(ctx.frames, at, ctx.rng.uniform(0.5, 1.0, at.size),
+                   ctx.checked(plinks), ctx.rng, circular=True)
     room = circular(lambda x: lowpass(x, 600.0, rate), pink_noise(ctx.rng, ctx.frames, 2), rate) * 0.003
     return stereo(mono) + room
 
@@ -87,9 +93,10 @@ def fire_crackle(ctx: SynthContext) -> Array:
     for _ in range(2):
         at = onsets(ctx.rng, n, rate, 6 + 20 * ctx.intensity)  # a crackle is a cluster of clicks
         cluster = np.concatenate([at + ctx.rng.integers(0, int(0.03 * rate), at.size) for _ in range(3)])
-        c = scatter(n, cluster, ctx.rng.lognormal(0, 0.5, cluster.size), clicks, ctx.rng, circular=True)
+        c = scatter(n, cluster, ctx.rng.lognormal(0, 0.5, cluster.size),
+                    ctx.checked(clicks), ctx.rng, circular=True)
         big = onsets(ctx.rng, n, rate, 0.3 + ctx.intensity)
-        c += scatter(n, big, ctx.rng.uniform(1.0, 2.0, big.size), pops, ctx.rng, circular=True)
+        c += scatter(n, big, ctx.rng.uniform(1.0, 2.0, big.size), ctx.checked(pops), ctx.rng, circular=True)
         channels.append(c)
     return roar * 0.8 + hiss * 0.03 + stereo(*channels) * 0.25
 

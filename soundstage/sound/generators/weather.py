@@ -30,21 +30,25 @@ def _drops(ctx: SynthContext, per_second: float, band: tuple[float, float], deca
               for _ in range(12)]
     channels = []
     for _ in range(2):  # independent drops per side: a wide field
+        ctx.check()
         at = onsets(ctx.rng, ctx.frames, ctx.rate, per_second / 2)
         amps = ctx.rng.lognormal(0.0, 0.6, at.size)
-        channels.append(scatter(ctx.frames, at, amps, grains, ctx.rng, circular=True))
+        channels.append(scatter(ctx.frames, at, amps, ctx.checked(grains), ctx.rng, circular=True))
     return stereo(*channels)
 
 
 def rain_light(ctx: SynthContext) -> Array:
     patter = _patter(ctx, 800.0, 9000.0)
+    ctx.check()
     drops = _drops(ctx, 20 + 60 * ctx.intensity, (1500.0, 7000.0), 0.004)
     return 0.25 * patter + drops * 1.5
 
 
 def rain_heavy(ctx: SynthContext) -> Array:
     patter = _patter(ctx, 300.0, 12000.0)
+    ctx.check()
     body = circular(lambda x: lowpass(x, 400.0, ctx.rate), pink_noise(ctx.rng, ctx.frames, 2), ctx.rate)
+    ctx.check()
     drops = _drops(ctx, 200 + 400 * ctx.intensity, (800.0, 8000.0), 0.003)
     return patter + 0.3 * body + 0.6 * drops
 
@@ -52,10 +56,12 @@ def rain_heavy(ctx: SynthContext) -> Array:
 def rain_window(ctx: SynthContext) -> Array:
     """From inside: drops tick on the pane (glass modes ~2-5 kHz), muffled rain beyond it."""
     outside = circular(lambda x: lowpass(x, 1200.0, ctx.rate), _patter(ctx, 200.0, 6000.0), ctx.rate)
+    ctx.check()
     glass = [modal([2300 * r, 3900 * r, 5200 * r], [0.004, 0.003, 0.002], [1.0, 0.5, 0.3], int(0.02 * ctx.rate),
                    ctx.rate, ctx.rng) for r in ctx.rng.uniform(0.8, 1.25, 10)]
     at = onsets(ctx.rng, ctx.frames, ctx.rate, 8 + 30 * ctx.intensity)
-    ticks = scatter(ctx.frames, at, ctx.rng.lognormal(0, 0.7, at.size), glass, ctx.rng, circular=True)
+    ticks = scatter(ctx.frames, at, ctx.rng.lognormal(0, 0.7, at.size),
+                    ctx.checked(glass), ctx.rng, circular=True)
     pan = ctx.rng.uniform(0.2, 0.8)
     return 0.5 * outside + stereo(ticks * pan, ticks * (1 - pan)) * 0.8
 
@@ -67,7 +73,9 @@ def rain_roof(ctx: SynthContext) -> Array:
     channels = []
     for _ in range(2):
         at = onsets(ctx.rng, ctx.frames, ctx.rate, 60 + 200 * ctx.intensity)
-        channels.append(scatter(ctx.frames, at, ctx.rng.lognormal(0, 0.5, at.size), thuds, ctx.rng, circular=True))
+        channels.append(scatter(ctx.frames, at, ctx.rng.lognormal(0, 0.5, at.size),
+                                ctx.checked(thuds), ctx.rng, circular=True))
+    ctx.check()
     drum = circular(lambda x: lowpass(x, 2500.0, ctx.rate), _patter(ctx, 150.0, 5000.0), ctx.rate)
     return stereo(*channels) * 0.4 + drum * 0.5
 
@@ -81,10 +89,12 @@ def _wind(ctx: SynthContext, gustiness: float) -> Array:
     base = pink_noise(ctx.rng, ctx.frames, 2) * 0.5 + ctx.rng.standard_normal((ctx.frames, 2)).astype(np.float32) * 0.1
     out = np.zeros((ctx.frames, 2), dtype=np.float32)
     for centre, wander_hz in ((250.0, 0.5), (600.0, 0.25), (1400.0, 0.15)):
+        ctx.check()
         band = circular(_band(centre, ctx.rate), base, ctx.rate)
         control = smooth_noise(ctx.rng, ctx.frames, ctx.rate, wander_hz)
         level = np.exp(gustiness * control - gustiness**2 / 2)
         out += band * level[:, None]
+    ctx.check()
     rumble = circular(lambda x: lowpass(x, 120.0, ctx.rate), base, ctx.rate)
     return out + 0.8 * rumble
 
