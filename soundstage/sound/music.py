@@ -177,12 +177,12 @@ def available_backends() -> tuple[Backend, ...]:
     return (Backend.SYNTH, Backend.GENERAL_MIDI) if gm else (Backend.SYNTH,)
 
 
-def _render_gm(score: Score, rate: int) -> Array:
+def _render_gm(score: Score, rate: int, cancelled: CancelCheck = never) -> Array:
     fluidsynth, soundfont = find_fluidsynth(), find_soundfont()
     if fluidsynth is None or soundfont is None:
         raise AssetError("General MIDI music needs Debian's fluidsynth and musescore-general-soundfont (MIT)")
     frames = round(score.duration * rate)
-    raw = render_general_midi(score, rate, fluidsynth, soundfont)
+    raw = render_general_midi(score, rate, fluidsynth, soundfont, cancelled)
     raw = raw[: frames + int(TAIL * rate)]
     if raw.shape[0] < frames:
         raw = np.pad(raw, ((0, frames - raw.shape[0]), (0, 0)))
@@ -208,7 +208,7 @@ def music_bed(params: MusicParams, backend: Backend | None = None, rate: int = M
     chosen = backend or available_backends()[-1]
     score = plan_score(params)
     if chosen is Backend.GENERAL_MIDI:
-        raw = _render_gm(score, rate)
+        raw = _render_gm(score, rate, cancelled)
     else:
         raw = render_synth(score, rate, np.random.default_rng(params.seed), cancelled)
     _check(cancelled)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from soundstage.audio.buffer import MIX_RATE
 from soundstage.audio.loudness import integrated_lufs, true_peak_dbfs
-from soundstage.errors import InvalidInput
+from soundstage.errors import Cancelled, InvalidInput
 from soundstage.sound.midi import smf_bytes
 from soundstage.sound.music import MUSIC_LEVEL_LUFS, Backend, MusicBed, available_backends, music_bed
 from soundstage.sound.score import BEATS_PER_BAR, STYLES, Mood, MusicParams, Part, plan_score
@@ -85,3 +87,14 @@ def test_general_midi_bed_renders_real_instruments() -> None:
     assert not np.allclose(bed.audio.samples, synth.audio.samples, atol=1e-3)
     root = STYLES[Mood.CALM].root % 12
     assert root in np.argsort(_chroma(bed))[-4:]
+
+
+@pytest.mark.skipif(Backend.GENERAL_MIDI not in available_backends(),
+                    reason="needs Debian fluidsynth and musescore-general-soundfont")
+def test_a_cancel_stops_fluidsynth_inside_a_long_bed() -> None:
+    """Issue 9: a 300 s bed keeps fluidsynth busy for seconds; a cancel kills it within its poll."""
+    cancel_at = time.monotonic() + 0.5
+    with pytest.raises(Cancelled):
+        music_bed(MusicParams(mood=Mood.TENSE, duration=300.0), Backend.GENERAL_MIDI,
+                  cancelled=lambda: time.monotonic() > cancel_at)
+    assert time.monotonic() - cancel_at < 1.0
