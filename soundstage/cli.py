@@ -159,8 +159,10 @@ def _stop_serving(stop: StopRequest, server: Any, deadline: float) -> None:
 def cmd_worker(args: argparse.Namespace) -> int:
     from soundstage.jobs.supervisor import new_worker_id
     from soundstage.jobs.worker import StopGuard, Worker
+    from soundstage.memory import pin_mmap_threshold
     from soundstage.services import build
 
+    pin_mmap_threshold()
     stop = _stop_request()
     settings = _settings(args)
     services = build(settings)

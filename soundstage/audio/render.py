@@ -293,6 +293,7 @@ class _Walk:
     timeline: Timeline
     block: int
     cancelled: CancelCheck
+    channels: int = STEREO  # of the master and stems: 1 folds the stereo bus down before mastering
     tracks: list[Spill] = field(default_factory=list)
     levels: list[npt.NDArray[np.float64]] = field(default_factory=list)
 
@@ -327,16 +328,17 @@ def _ducked(walk: _Walk, lo: int, hi: int, amount: npt.NDArray[np.float64] | Non
     parts = []
     for track, spill in zip(timeline.tracks, walk.tracks, strict=True):
         part = spill.read(lo, hi)
-        parts.append(part * duck[:, None] if duck is not None and track.ducked else part)
+        part = part * duck[:, None] if duck is not None and track.ducked else part
+        parts.append(part.mean(axis=1, keepdims=True) if walk.channels == 1 else part)
     return parts
 
 
 def _premaster(walk: _Walk, amount: npt.NDArray[np.float64] | None) -> tuple[Spill, PremasterMeter]:
     """Second walk: the ducked tracks summed and metered."""
     rate = walk.timeline.rate
-    premaster, meter = Spill(rate, STEREO), PremasterMeter(rate, STEREO)
+    premaster, meter = Spill(rate, walk.channels), PremasterMeter(rate, walk.channels)
     for lo, hi in walk.ranges():
-        total = np.zeros((hi - lo, STEREO), dtype=np.float32)
+        total = np.zeros((hi - lo, walk.channels), dtype=np.float32)
         for part in _ducked(walk, lo, hi, amount):
             total += part
         premaster.append(total)
@@ -348,8 +350,8 @@ def _mastered(walk: _Walk, amount: npt.NDArray[np.float64] | None, premaster: Sp
               curve: Spill) -> tuple[Spill, list[Spill], float, float]:
     """Last walk: the curve applied to the premaster and to every ducked track; the master metered."""
     rate = walk.timeline.rate
-    master, stems = Spill(rate, STEREO), [Spill(rate, STEREO) for _ in walk.tracks]
-    meter, lowest = LoudnessMeter(rate, STEREO), math.inf
+    master, stems = Spill(rate, walk.channels), [Spill(rate, walk.channels) for _ in walk.tracks]
+    meter, lowest = LoudnessMeter(rate, walk.channels), math.inf
     try:
         for lo, hi in walk.ranges():
             gain = curve.read(lo, hi)
@@ -367,7 +369,7 @@ def _mastered(walk: _Walk, amount: npt.NDArray[np.float64] | None, premaster: Sp
 
 
 def render_stream(timeline: Timeline, sources: Mapping[str, Source], threads: int = 1,
-                  cancelled: CancelCheck = never, block: int | None = None) -> SpilledMix:
+                  cancelled: CancelCheck = never, block: int | None = None, channels: int = STEREO) -> SpilledMix:
     """Mix ``timeline`` from ``sources`` (any rate, mono or stereo; in memory or spilled) to a mastered
     stereo master and its stems, spilled to disk; memory stays that of a few blocks and the clips
     playing in them, however long the timeline.
@@ -376,8 +378,10 @@ def render_stream(timeline: Timeline, sources: Mapping[str, Source], threads: in
     leave it at 1 where several workers already share the cores. ``cancelled`` is polled between
     clips and blocks: ``Cancelled`` is raised once it is true. ``block``: frames per block (a multiple
     of ``block_frames``'s factors; tests use small ones), by default ``block_frames(timeline.rate)``.
+    ``channels`` 1: the stereo bus is folded down to mono before mastering, so a mono delivery
+    measures the loudness target itself (not 3 dB under it, as a stereo master averaged down would).
     """
-    walk = _Walk(timeline, block or block_frames(timeline.rate), cancelled)
+    walk = _Walk(timeline, block or block_frames(timeline.rate), cancelled, channels)
     try:
         _mix_tracks(walk, _Sources(sources, timeline, cancelled), threads)
         levels = np.concatenate(walk.levels) if walk.levels else np.zeros(0)

@@ -38,6 +38,8 @@ class ProductionOptions:
     """Seconds before the first line; None: a beat of scene when there is sound design, else almost none."""
     spots_clear_of_speech: bool = False
     """Place the scene's foley in the gaps of the dialogue (sound for picture) instead of anywhere."""
+    mono_speech: bool = False
+    """Speech alone in one voice is mastered and delivered in mono (at the loudness target as measured)."""
 
 
 @dataclass(frozen=True)

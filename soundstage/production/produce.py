@@ -355,21 +355,23 @@ def render_plan(plan: Plan, sources: Mapping[str, Source], cancelled: CancelChec
 def produce(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, registry: SoundRegistry,
             lexicon: Lexicon, options: ProductionOptions, references: Mapping[int, AudioBuffer],
             on_line: OnLine | Watch) -> Production:
-    """``plan`` then the mix, spilled to disk block by block: memory does not grow with the length."""
+    """``plan`` then the mix, spilled to disk block by block: memory does not grow with the length.
+    With ``options.mono_speech``, speech alone in one voice is mastered and delivered in mono."""
     planned, sources = plan(script, voices, engine, registry, lexicon, options, references, on_line)
     cancelled = on_line.cancelled if isinstance(on_line, Watch) else never
-    return Production(planned, render_stream(planned.timeline, sources, cancelled=cancelled))
+    mono = options.mono_speech and not planned.designed and len(voices) <= 1
+    mix = render_stream(planned.timeline, sources, cancelled=cancelled, channels=1 if mono else 2)
+    return Production(planned, mix)
 
 
-def finish(mix: SpilledMix, volume: float, mono: bool, cancelled: CancelCheck = never) -> Spill:
+def finish(mix: SpilledMix, volume: float, cancelled: CancelCheck = never) -> Spill:
     """The master at ``volume`` after mastering (0.5 is -6 dB, 2.0 is +6 dB), still under the true-peak
-    ceiling; mixed down to mono if asked. Spilled, in blocks; the caller closes it."""
+    ceiling. Spilled, in blocks; the caller closes it."""
     master = mix.master
-    out = Spill(master.rate, 1 if mono else master.channels)
+    out = Spill(master.rate, master.channels)
     gain = np.float32(volume)
     for block in master.blocks(mix.block, cancelled):
-        samples = block.samples.mean(axis=1, keepdims=True) if mono else block.samples
-        out.append(samples * gain)
+        out.append(block.samples * gain)
     if volume > 1.0 or not math.isfinite(volume):
         return limit_spill(out, TRUE_PEAK_CEILING_DBTP, mix.block, cancelled)
     return out

@@ -92,15 +92,16 @@ def test_memory_does_not_grow_with_the_timeline() -> None:
     assert long < 20 * block, (long, block)
 
 
-def test_finish_mono_and_louder_stays_under_the_ceiling() -> None:
+def test_mono_is_mastered_to_the_target_and_louder_stays_under_the_ceiling() -> None:
     timeline = _scene(MasterParams(target_lufs=-10.0), duration=6.0)
-    with render_stream(timeline, SOURCES, block=SMALL) as mix:
+    with render_stream(timeline, SOURCES, block=SMALL, channels=1) as mix:
         whole = mix.master.load()
-        with finish(mix, 2.0, mono=True) as out:
+        with finish(mix, 2.0) as out:
             final = out.load()
+    assert whole.channels == 1 and integrated_lufs(whole) == pytest.approx(-10.0, abs=0.3)  # as measured
     assert final.channels == 1 and final.frames == whole.frames
     assert true_peak_dbfs(final) <= -1.0 + 1e-3
-    expected = limit_true_peak(AudioBuffer(whole.samples.mean(axis=1, keepdims=True) * np.float32(2.0), whole.rate))
+    expected = limit_true_peak(AudioBuffer(whole.samples * np.float32(2.0), whole.rate))
     assert _db(float(np.abs(final.samples - expected.samples).max()), 1.0) < -60.0  # the same limiter, in blocks
 
 

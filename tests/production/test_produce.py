@@ -9,10 +9,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from soundstage.audio.loudness import integrated_lufs, true_peak_dbfs
+from soundstage.audio.spill import Stretch
 from soundstage.audio.timeline import TrackKind
 from soundstage.production.casting import cast
 from soundstage.production.plan import ProductionOptions
-from soundstage.production.produce import plan, produce
+from soundstage.production.produce import finish, plan, produce
 from soundstage.script.model import Line, Mode, Script, Speaker
 from soundstage.script.video_prompt import parse_video_prompt
 from soundstage.sound.lexicon import build_lexicon
@@ -104,3 +106,22 @@ def test_plan_is_json_with_lines_and_timeline(espeak: EspeakEngine) -> None:
     keys = {c["source"] for t in doc["timeline"]["tracks"] for c in t["clips"]}
     assert keys <= set(sources)
     assert planned.lines[0].phonemes and planned.lines[0].phonemes[0].start >= planned.lines[0].start - 1e-9
+
+
+def test_a_long_read_is_spilled_as_spoken_and_mastered_in_blocks(espeak: EspeakEngine) -> None:
+    """Issue 16: one long paragraph (one line) waits on disk, not in memory, and the finished file is
+    exactly the plan's length, on the loudness target and under the true-peak ceiling."""
+    paragraph = " ".join(["The keeper climbed the stairs of the old lighthouse and lit the lamp again."] * 12)
+    script = _script(("Narrator", paragraph))
+    voices = cast(script, None, {}, seed=1)
+    _, sources = plan(script, voices, espeak, REGISTRY, LEXICON, ProductionOptions(), {}, lambda i, n: None)
+    assert isinstance(sources["line:0"], Stretch)  # a stretch of the spill the engine's chunks went to
+    assert sources["line:0"].duration > 20.0
+    options = ProductionOptions(mono_speech=True)
+    production = produce(script, voices, espeak, REGISTRY, LEXICON, options, {}, lambda i, n: None)
+    with production, finish(production.mix, 1.0) as final:
+        audio = final.load()
+        assert audio.channels == 1
+        assert final.frames == round(production.plan.duration * production.plan.timeline.rate)
+    assert integrated_lufs(audio) == pytest.approx(-16.0, abs=0.5)
+    assert true_peak_dbfs(audio) <= -1.0 + 1e-3

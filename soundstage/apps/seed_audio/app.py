@@ -98,7 +98,8 @@ class SeedAudio:
         voices = self._cast(script, inp, roles, references, ctx)
         for name, voice in voices.items():
             log(f"voice for {name}: {voice.id}")
-        options = ProductionOptions(Controls(speed=inp.speed, pitch=float(inp.pitch)), inp.loudness_target, ctx.seed)
+        options = ProductionOptions(Controls(speed=inp.speed, pitch=float(inp.pitch)), inp.loudness_target, ctx.seed,
+                                    mono_speech=True)
         production = produce(script, voices, self.engine, self.registry, self.lexicon, options,
                              {i + 1: clip for i, clip in enumerate(references)}, self._watch(ctx))
         with production:
@@ -109,9 +110,9 @@ class SeedAudio:
             if duration > MAX_OUTPUT_SECONDS:
                 raise InvalidInput(f"prompt: the production runs {duration:.0f} s; the limit is "
                                    f"{MAX_OUTPUT_SECONDS:.0f} s", field="prompt", value=f"{duration:.0f} s")
-            mono = not production.designed and len(voices) <= 1
-            ctx.progress(0.9, f"mastering and encoding ({'mono' if mono else 'stereo'}, {duration:.1f} s)")
-            with finish(production.mix, inp.volume, mono, ctx.cancelled) as final:
+            mono = production.mix.master.channels == 1
+            ctx.progress(0.9, f"encoding ({'mono' if mono else 'stereo'}, {duration:.1f} s)")
+            with finish(production.mix, inp.volume, ctx.cancelled) as final:
                 ctx.check_cancelled()
                 return deliver.output(inp, final, production, ctx, script)
 
