@@ -211,10 +211,12 @@ def integrated_lufs(buf: AudioBuffer, cancelled: CancelCheck = never) -> float:
 
     Returns -inf for silence. Signals shorter than one gating block are measured as one block
     padded with silence, which under-reads them; short sounds have no well-defined loudness.
+    Metered in blocks (``LoudnessMeter``): a long signal costs no full-length power array.
     """
-    if buf.frames == 0:
-        return SILENCE_LUFS
-    return gated_loudness(weighted_power(buf, cancelled), buf.rate, cancelled)
+    meter = LoudnessMeter(buf.rate, buf.channels)
+    for lo, hi in blocks(buf.frames, cancelled):
+        meter.feed(buf.samples[lo:hi])
+    return meter.integrated()
 
 
 _GATHER_CHUNK = 1 << 16  # candidate samples per gathered block (bounds the temporary to ~16 MB)

@@ -103,7 +103,10 @@ def _read_wav(path: Path) -> Array:
         channels, width = w.getnchannels(), w.getsampwidth()
     if width != 2:
         raise AssetError(f"fluidsynth wrote {8 * width}-bit audio; expected 16-bit")
-    return (np.frombuffer(raw, dtype="<i2").reshape(-1, channels).astype(np.float32) / 32768.0)
+    samples = np.frombuffer(raw, dtype="<i2").reshape(-1, channels).astype(np.float32)
+    del raw
+    samples /= 32768.0
+    return samples
 
 
 def _run(cmd: list[str], cancelled: CancelCheck) -> None:
