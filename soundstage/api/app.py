@@ -38,7 +38,8 @@ def _error_response(exc: SoundstageError) -> Response:
     if isinstance(exc, AlreadyCompleted):
         body: dict[str, Any] = {"status": "ALREADY_COMPLETED", "detail": str(exc)}
     elif isinstance(exc, InvalidInput):
-        body = {"detail": [e.to_json() for e in exc.errors], "message": str(exc), "error_type": exc.error_type}
+        body = {"detail": [e.to_json() for e in exc.errors], "message": str(exc),
+                "error_type": exc.error_type}
     else:
         body = {"detail": str(exc), "message": str(exc), "error_type": exc.error_type}
     if exc.status == 401:
@@ -86,7 +87,8 @@ def routes() -> list[Route]:
         Route("/cdn/files/upload", files.cdn_upload, methods=["POST"]),
         Route("/cdn/files/upload/multipart", files.cdn_multipart_begin, methods=["POST"]),
         Route("/files/{file_id}/{name}/multipart/{upload_id}/complete", files.cdn_complete, methods=["POST"]),
-        Route("/files/{file_id}/{name}/multipart/{upload_id}/{number:int}", files.cdn_put_part, methods=["PUT"]),
+        Route("/files/{file_id}/{name}/multipart/{upload_id}/{number:int}", files.cdn_put_part,
+              methods=["PUT"]),
         Route("/files/{file_id}/{name:path}", files.download, methods=["GET", "HEAD"]),
         Route(f"/queue{REQ}/status/stream", queue.status_stream),
         Route(f"/queue{REQ}/status", queue.status),
@@ -118,7 +120,8 @@ def create_app(services: Services, deliver_webhooks: bool = True) -> Starlette:
         await services.jobs.start()
         tasks = [asyncio.create_task(_janitor(services, stop))]
         if deliver_webhooks:
-            tasks.append(asyncio.create_task(Deliverer(services.jobs, services.signer, services.settings).run(stop)))
+            tasks.append(asyncio.create_task(
+                Deliverer(services.jobs, services.signer, services.settings).run(stop)))
         yield
         stop.set()
         await asyncio.gather(*tasks)

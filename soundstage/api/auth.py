@@ -25,7 +25,8 @@ class KeyPrefetch:
             credential = credential.strip()
             if scheme.lower() in {"key", "bearer"} and credential:
                 try:
-                    scope.setdefault("state", {})[KEY_OWNER] = (credential, await self.jobs.owner_of(credential))
+                    scope.setdefault("state", {})[KEY_OWNER] = (credential,
+                                                                await self.jobs.owner_of(credential))
                 except StoreUnavailable:
                     pass
         await self.app(scope, receive, send)

@@ -13,8 +13,8 @@ from starlette.requests import Request
 from soundstage.errors import FieldError, InvalidInput, PayloadTooLarge, Unauthorized
 from soundstage.services import Services
 
-__all__ = ["KEY_OWNER", "base_url", "field_errors", "files_base", "owner", "read_body_to", "read_json", "services",
-           "truthy", "validate"]
+__all__ = ["KEY_OWNER", "base_url", "field_errors", "files_base", "owner", "read_body_to", "read_json",
+           "services", "truthy", "validate"]
 
 ANONYMOUS = "local"  # the single owner when auth is off (local development)
 KEY_OWNER = "key_owner"  # request state: (credential, owner) looked up off the event loop (api.auth)

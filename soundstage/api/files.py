@@ -83,7 +83,8 @@ async def _begin(request: Request) -> tuple[str, str]:
     name = str(body.get("file_name") or "upload.bin")
     content_type = str(body.get("content_type") or "application/octet-stream")
     pending = await svc.jobs.run(lambda: svc.storage.begin(owner=owner(request), file_name=name,
-                                                           content_type=content_type, ttl_seconds=_ttl(request)))
+                                                           content_type=content_type,
+                                                           ttl_seconds=_ttl(request)))
     return f"{base_url(request)}/uploads/{pending.upload_id}", _url(request, pending.file_id, name)
 
 
@@ -123,11 +124,13 @@ async def put_part(request: Request) -> Response:
 def _part_numbers(body: Any) -> list[int]:
     parts = body.get("parts") if isinstance(body, dict) else None
     if not isinstance(parts, list) or not parts:
-        raise InvalidInput("parts: a non-empty list of {partNumber, etag} is required", field="parts", value=parts)
+        raise InvalidInput("parts: a non-empty list of {partNumber, etag} is required", field="parts",
+                           value=parts)
     try:
         return [int(p["partNumber"]) for p in parts]
     except (KeyError, TypeError, ValueError) as e:
-        raise InvalidInput("parts: every entry needs an integer partNumber", field="parts", value=parts) from e
+        raise InvalidInput("parts: every entry needs an integer partNumber", field="parts",
+                           value=parts) from e
 
 
 async def complete_upload(request: Request) -> Response:
@@ -175,8 +178,8 @@ async def cdn_multipart_begin(request: Request) -> Response:
     svc = services(request)
     name, content_type = _name_and_type(request)
     who, ttl = _cdn_owner(request), _ttl(request)
-    pending = await svc.jobs.run(lambda: svc.storage.begin(owner=who, file_name=name, content_type=content_type,
-                                                           ttl_seconds=ttl))
+    pending = await svc.jobs.run(lambda: svc.storage.begin(owner=who, file_name=name,
+                                                           content_type=content_type, ttl_seconds=ttl))
     return JSONResponse({"access_url": _url(request, pending.file_id, name), "uploadId": pending.upload_id})
 
 
@@ -203,7 +206,8 @@ async def download(request: Request) -> Response:
 
     stored, target, served = await svc.jobs.run(locate)
     if target.url is not None:
-        return RedirectResponse(target.url, status_code=307, headers={"Cache-Control": "no-store", **FILE_HEADERS})
+        return RedirectResponse(target.url, status_code=307,
+                                headers={"Cache-Control": "no-store", **FILE_HEADERS})
     assert target.path is not None
     return FileResponse(target.path, media_type=served.content_type, filename=stored.file_name,
                         content_disposition_type=served.disposition.value,

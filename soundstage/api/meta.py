@@ -44,20 +44,24 @@ def openapi_document(app: App, server: str) -> dict[str, Any]:
                  "x-fal-metadata": {"endpointId": app.id}},
         "servers": [{"url": f"{server}/queue"}],
         "security": [{"apiKeyAuth": []}],
-        "components": {"securitySchemes": {"apiKeyAuth": {"type": "apiKey", "in": "header", "name": "Authorization",
+        "components": {"securitySchemes": {"apiKeyAuth": {"type": "apiKey", "in": "header",
+                                                          "name": "Authorization",
                                                           "description": "Key <your key>"}},
                        "schemas": {**schemas, "QueueStatus": status}},
         "paths": {
-            f"/{app.id}": {"post": {"requestBody": {"required": True, "content": {"application/json": {"schema": ref}}},
+            f"/{app.id}": {"post": {"requestBody": {"required": True,
+                                                    "content": {"application/json": {"schema": ref}}},
                                     "responses": {"200": {"description": "Queued", "content": {
-                                        "application/json": {"schema": {"$ref": "#/components/schemas/QueueStatus"}}}},
+                                        "application/json": {
+                                            "schema": {"$ref": "#/components/schemas/QueueStatus"}}}},
                                                   "422": {"description": "Invalid input"}}}},
             f"/{app.id}/requests/{{request_id}}/status": {"get": {"parameters": rid, "responses": {
                 "200": {"description": "Done"}, "202": {"description": "Queued or running"}}}},
             f"/{app.id}/requests/{{request_id}}": {"get": {"parameters": rid, "responses": {
                 "200": {"description": "Result", "content": {"application/json": {"schema": out}}}}}},
             f"/{app.id}/requests/{{request_id}}/cancel": {"put": {"parameters": rid, "responses": {
-                "202": {"description": "Cancellation requested"}, "400": {"description": "Already completed"}}}},
+                "202": {"description": "Cancellation requested"},
+                "400": {"description": "Already completed"}}}},
         },
     }
 
@@ -72,7 +76,8 @@ async def jwks(request: Request) -> Response:
 
 
 async def mint_token(request: Request) -> Response:
-    """``POST /rest/tokens/``: a short-lived token for client-mode streams; the reply is a bare JSON string."""
+    """``POST /rest/tokens/``: a short-lived token for client-mode streams;
+    the reply is a bare JSON string."""
     body = await read_json(request)
     ttl = min(int(body.get("token_expiration") or 120), MAX_TOKEN_SECONDS)
     apps = body.get("allowed_apps") or []

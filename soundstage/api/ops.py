@@ -45,7 +45,8 @@ async def ready(request: Request) -> Response:
     except SoundstageError as e:
         checks["storage"] = str(e)
     ok = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ready" if ok else "unavailable", **checks}, status_code=200 if ok else 503)
+    return JSONResponse({"status": "ready" if ok else "unavailable", **checks},
+                        status_code=200 if ok else 503)
 
 
 async def metrics(request: Request) -> Response:
@@ -61,20 +62,24 @@ def prometheus_text(stats: StoreStats, now: float) -> str:
     """The Prometheus text exposition format (0.0.4) of one snapshot of the store."""
     lines = ["# HELP soundstage_queue_depth Jobs waiting to start.", "# TYPE soundstage_queue_depth gauge"]
     for app in stats.apps:
-        lines.append(f'soundstage_queue_depth{{app="{_label(app.app_id)}"}} {dict(app.states).get(JobState.QUEUED, 0)}')
+        lines.append(f'soundstage_queue_depth{{app="{_label(app.app_id)}"}}'
+                     f' {dict(app.states).get(JobState.QUEUED, 0)}')
     lines += ["# HELP soundstage_jobs Jobs in the store by state.", "# TYPE soundstage_jobs gauge"]
     for app in stats.apps:
         for state, n in app.states:
             lines.append(f'soundstage_jobs{{app="{_label(app.app_id)}",state="{state.value}"}} {n}')
-    lines += ["# HELP soundstage_job_run_seconds Run time of finished jobs.", "# TYPE soundstage_job_run_seconds summary"]
+    lines += ["# HELP soundstage_job_run_seconds Run time of finished jobs.",
+              "# TYPE soundstage_job_run_seconds summary"]
     for app in stats.apps:
         label = _label(app.app_id)
         lines.append(f'soundstage_job_run_seconds_sum{{app="{label}"}} {app.run_seconds:.6f}')
         lines.append(f'soundstage_job_run_seconds_count{{app="{label}"}} {app.runs}')
-    lines += ["# HELP soundstage_worker_heartbeat_timestamp_seconds Last heartbeat of each worker (unix time).",
+    lines += [("# HELP soundstage_worker_heartbeat_timestamp_seconds"
+               " Last heartbeat of each worker (unix time)."),
               "# TYPE soundstage_worker_heartbeat_timestamp_seconds gauge"]
     for w in stats.workers:
-        lines.append(f'soundstage_worker_heartbeat_timestamp_seconds{{worker="{_label(w.id)}"}} {w.last_seen:.3f}')
+        lines.append(f'soundstage_worker_heartbeat_timestamp_seconds{{worker="{_label(w.id)}"}}'
+                     f' {w.last_seen:.3f}')
     alive = sum(1 for w in stats.workers if now - w.last_seen < ALIVE_BEATS * HEARTBEAT_SECONDS)
     lines += ["# HELP soundstage_workers_alive Workers whose last heartbeat is recent.",
               "# TYPE soundstage_workers_alive gauge", f"soundstage_workers_alive {alive}"]

@@ -46,8 +46,8 @@ def _deadline(request: Request) -> float | None:
         raise InvalidInput(f"X-Fal-Request-Timeout must be a number of seconds, got {raw!r}",
                            field="X-Fal-Request-Timeout", value=raw) from e
     if seconds <= 0:
-        raise InvalidInput(f"X-Fal-Request-Timeout must be positive, got {raw!r}", field="X-Fal-Request-Timeout",
-                           value=raw)
+        raise InvalidInput(f"X-Fal-Request-Timeout must be positive, got {raw!r}",
+                           field="X-Fal-Request-Timeout", value=raw)
     return time.time() + seconds
 
 
@@ -95,7 +95,8 @@ async def _status_json(request: Request, job_id: str, logs_after: int | None) ->
     snap = await services(request).jobs.snapshot(owner(request), job_id, logs_after)
     urls = wire.queue_urls(_queue_base(request), request.path_params["root"], snap.job.id)
     base = files_base(request)
-    logs = None if snap.logs is None else [replace(line, message=resolve_text(line.message, base)) for line in snap.logs]
+    logs = (None if snap.logs is None
+            else [replace(line, message=resolve_text(line.message, base)) for line in snap.logs])
     return snap.job, wire.status_body(snap.job, urls, snap.position, logs)
 
 
@@ -146,7 +147,8 @@ async def result(request: Request) -> Response:
     job = await _lookup(request)
     headers = {"x-fal-request-id": job.id}
     if not job.state.finished:
-        return JSONResponse({"detail": "Request is still in progress", "message": "Request is still in progress",
+        return JSONResponse({"detail": "Request is still in progress",
+                             "message": "Request is still in progress",
                              "status": wire.wire_status(job.state)}, status_code=400, headers=headers)
     if job.state is JobState.SUCCEEDED:
         return JSONResponse(resolve_refs(job.result, files_base(request)), headers=headers)
@@ -157,4 +159,5 @@ async def result(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     svc = services(request)
     job = await svc.jobs.cancel(owner(request), request.path_params["request_id"])
-    return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202, headers={"x-fal-request-id": job.id})
+    return JSONResponse({"status": "CANCELLATION_REQUESTED"}, status_code=202,
+                        headers={"x-fal-request-id": job.id})

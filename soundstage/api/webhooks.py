@@ -83,4 +83,5 @@ class Deliverer:
             error = f"{type(e).__name__}: {e}"
         attempts = delivery.attempts + 1
         log.warning("webhook for %s failed (try %d): %s", delivery.job_id, attempts, error)
-        await self.jobs.retry_later(delivery.job_id, next_attempt_at(time.time(), attempts, self.settings), error)
+        await self.jobs.retry_later(delivery.job_id, next_attempt_at(time.time(), attempts, self.settings),
+                                    error)

@@ -47,19 +47,22 @@ CHANGED_CHANNEL = "soundstage_changed"
 NOW = "extract(epoch from clock_timestamp())"
 UNLIMITED = 1 << 30  # max_attempts for a graceful release: never fails the job
 
-# The best claimable job of the worker's apps, by (priority, submit order). It is taken at once if its app has
-# no concurrency limit; a limited app's job is taken only with %(locked)s, once the caller holds that app's
-# advisory lock (so two claims cannot both count room under the limit). The last column says which case it was.
+# The best claimable job of the worker's apps, by (priority, submit order). It is taken at once if its
+# app has no concurrency limit; a limited app's job is taken only with %(locked)s, once the caller holds
+# that app's advisory lock (so two claims cannot both count room under the limit). The last column says
+# which case it was.
 CLAIM = (
     "WITH allowed AS (SELECT * FROM unnest(%(apps)s::text[], %(caps)s::int[]) AS a(app_id, lim)),"
     " busy AS (SELECT app_id, count(*) AS n FROM jobs WHERE state = 'running'"
     "          AND app_id = ANY(%(apps)s::text[]) GROUP BY app_id),"
     " open_apps AS (SELECT a.app_id, a.lim FROM allowed a LEFT JOIN busy b ON b.app_id = a.app_id"
     "               WHERE a.lim IS NULL OR coalesce(b.n, 0) < a.lim),"
-    " pick AS (SELECT j.seq, o.lim FROM jobs j JOIN open_apps o ON o.app_id = j.app_id WHERE j.state = 'queued'"
+    " pick AS (SELECT j.seq, o.lim FROM jobs j JOIN open_apps o ON o.app_id = j.app_id"
+    " WHERE j.state = 'queued'"
     f"          AND (j.start_deadline IS NULL OR j.start_deadline > {NOW})"
     "          ORDER BY j.priority, j.seq LIMIT 1 FOR UPDATE OF j SKIP LOCKED),"
-    f" taken AS (UPDATE jobs j SET state = 'running', lease_owner = %(worker)s, lease_expires = {NOW} + %(lease)s,"
+    " taken AS (UPDATE jobs j SET state = 'running', lease_owner = %(worker)s,"
+    f" lease_expires = {NOW} + %(lease)s,"
     f"           started_at = coalesce(started_at, {NOW}), attempts = attempts + 1"
     "           FROM pick WHERE j.seq = pick.seq AND (pick.lim IS NULL OR %(locked)s) RETURNING j.*)"
     " SELECT taken.*, pick.lim AS picked_limit,"
@@ -78,14 +81,16 @@ def _job(row: Mapping[str, Any]) -> Job:
         id=row["id"], owner=row["owner"], app_id=row["app_id"], endpoint_id=row["endpoint_id"],
         state=JobState(row["state"]), priority=Priority(row["priority"]), input=row["input"],
         created_at=row["created_at"], started_at=row["started_at"], finished_at=row["finished_at"],
-        start_deadline=row["start_deadline"], attempts=row["attempts"], cancel_requested=row["cancel_requested"],
-        result=row["result"], error=None if row["error"] is None else JobError(**json.loads(row["error"])),
+        start_deadline=row["start_deadline"], attempts=row["attempts"],
+        cancel_requested=row["cancel_requested"], result=row["result"],
+        error=None if row["error"] is None else JobError(**json.loads(row["error"])),
         inference_time=row["inference_time"], progress=row["progress"], webhook_url=row["webhook_url"],
         base_url=row["base_url"],
     )
 
 
-POSITION = ("SELECT count(*) AS n FROM jobs j, jobs me WHERE me.id = %s AND j.state = 'queued' AND j.app_id = me.app_id"
+POSITION = ("SELECT count(*) AS n FROM jobs j, jobs me WHERE me.id = %s AND j.state = 'queued'"
+            " AND j.app_id = me.app_id"
             " AND (j.priority < me.priority OR (j.priority = me.priority AND j.seq < me.seq))")
 LOGS = "SELECT seq, message, level, ts FROM job_logs WHERE job_id = %s AND seq > %s ORDER BY seq"
 EVENTS = "SELECT seq, data FROM job_events WHERE job_id = %s AND seq > %s ORDER BY seq"
@@ -99,15 +104,16 @@ VERSIONS = ("SELECT j.id, j.state, j.progress, j.cancel_requested,"
 FINISH = (
     "WITH done AS (UPDATE jobs SET state = %(state)s, result = %(result)s, error = %(error)s,"
     f" inference_time = %(seconds)s, finished_at = {NOW}, lease_expires = NULL WHERE {{where}} RETURNING *),"
-    " hook AS (INSERT INTO deliveries (job_id, owner, url, next_at) SELECT id, owner, webhook_url, finished_at"
+    " hook AS (INSERT INTO deliveries (job_id, owner, url, next_at)"
+    " SELECT id, owner, webhook_url, finished_at"
     "          FROM done WHERE webhook_url IS NOT NULL AND webhook_url <> '' ON CONFLICT (job_id) DO NOTHING)"
     f" SELECT *, pg_notify('{CHANGED_CHANNEL}', id) AS notified FROM done"
 )
 
 
 def _outcome(state: JobState, result: Any, error: JobError | None, seconds: float | None) -> dict[str, Any]:
-    return {"state": state.value, "result": None if result is None else Json(result), "error": _error_json(error),
-            "seconds": seconds}
+    return {"state": state.value, "result": None if result is None else Json(result),
+            "error": _error_json(error), "seconds": seconds}
 
 
 def _changed(db: Connection[Any], job_id: str) -> None:
@@ -135,8 +141,8 @@ class PostgresJobStore:
             "INSERT INTO jobs (id, owner, app_id, endpoint_id, state, priority, input, created_at,"
             f" start_deadline, webhook_url, base_url) VALUES (%s,%s,%s,%s,'queued',%s,%s,{NOW},%s,%s,%s)"
             f" ON CONFLICT (id) DO NOTHING RETURNING *, pg_notify('{QUEUED_CHANNEL}', '') AS notified",
-            (job_id, job.owner, job.app_id, job.endpoint_id, int(job.priority), Json(job.input), job.start_deadline,
-             job.webhook_url, job.base_url),
+            (job_id, job.owner, job.app_id, job.endpoint_id, int(job.priority), Json(job.input),
+             job.start_deadline, job.webhook_url, job.base_url),
         ) or self.db.one("SELECT * FROM jobs WHERE id = %s", (job_id,))
         assert row is not None
         return _job(row)
@@ -154,7 +160,8 @@ class PostgresJobStore:
         return int(row["n"]) if row else 0
 
     def logs(self, job_id: str, after: int = 0) -> list[LogLine]:
-        return [LogLine(r["seq"], r["message"], r["level"], r["ts"]) for r in self.db.query(LOGS, (job_id, after))]
+        return [LogLine(r["seq"], r["message"], r["level"], r["ts"])
+                for r in self.db.query(LOGS, (job_id, after))]
 
     def events(self, job_id: str, after: int = 0) -> list[tuple[int, Any]]:
         return [(r["seq"], r["data"]) for r in self.db.query(EVENTS, (job_id, after))]
@@ -166,7 +173,8 @@ class PostgresJobStore:
 
     def cancel(self, owner: str, job_id: str) -> Job:
         with self.db.transaction() as db:
-            row = db.execute("SELECT * FROM jobs WHERE id = %s AND owner = %s FOR UPDATE", (job_id, owner)).fetchone()
+            row = db.execute("SELECT * FROM jobs WHERE id = %s AND owner = %s FOR UPDATE",
+                             (job_id, owner)).fetchone()
             if row is None:
                 raise NotFound(f"Request {job_id!r} not found")
             state = JobState(row["state"])
@@ -185,8 +193,8 @@ class PostgresJobStore:
     def claim(self, worker_id: str, limits: Mapping[str, int | None], lease_seconds: float) -> Claim | None:
         if not limits:
             return None
-        args = {"apps": list(limits), "caps": list(limits.values()), "worker": worker_id, "lease": lease_seconds,
-                "locked": False}
+        args = {"apps": list(limits), "caps": list(limits.values()), "worker": worker_id,
+                "lease": lease_seconds, "locked": False}
         row = self.db.one(CLAIM, args)  # the common case: one statement, one round trip
         if row is not None and row["id"] is None:  # the next job's app has a limit: claim under its lock
             with self.db.transaction() as db:
@@ -199,19 +207,24 @@ class PostgresJobStore:
 
     def renew(self, claim: Claim, lease_seconds: float) -> bool | None:
         row = self.db.one(
-            f"UPDATE jobs SET lease_expires = {NOW} + %s WHERE id = %s AND lease_owner = %s AND state = 'running'"
+            f"UPDATE jobs SET lease_expires = {NOW} + %s WHERE id = %s AND lease_owner = %s"
+            " AND state = 'running'"
             " RETURNING cancel_requested", (lease_seconds, claim.job.id, claim.worker_id))
         return None if row is None else bool(row["cancel_requested"])
 
     def record(self, claim: Claim, *, log: tuple[str, str] | None = None, progress: float | None = None,
                event: Any = None) -> None:
-        # One statement: bumping the counters row-locks the job, so concurrent records number their lines in turn.
+        # One statement: bumping the counters row-locks the job, so concurrent records number their lines
+        # in turn.
         self.db.query(
             "WITH c AS (UPDATE jobs SET log_count = log_count + %(l)s, event_count = event_count + %(e)s,"
-            "           progress = coalesce(%(p)s, progress) WHERE id = %(id)s RETURNING id, log_count, event_count),"
-            f" lg AS (INSERT INTO job_logs (job_id, seq, message, level, ts) SELECT id, log_count, %(msg)s, %(lvl)s,"
+            "           progress = coalesce(%(p)s, progress) WHERE id = %(id)s"
+            " RETURNING id, log_count, event_count),"
+            " lg AS (INSERT INTO job_logs (job_id, seq, message, level, ts)"
+            " SELECT id, log_count, %(msg)s, %(lvl)s,"
             f"        {NOW} FROM c WHERE %(l)s = 1),"
-            " ev AS (INSERT INTO job_events (job_id, seq, data) SELECT id, event_count, %(data)s FROM c WHERE %(e)s = 1)"
+            " ev AS (INSERT INTO job_events (job_id, seq, data) SELECT id, event_count, %(data)s FROM c"
+            " WHERE %(e)s = 1)"
             f" SELECT pg_notify('{CHANGED_CHANNEL}', id) AS notified FROM c",
             {"id": claim.job.id, "l": int(log is not None), "e": int(event is not None), "p": progress,
              "msg": log[0] if log else None, "lvl": log[1] if log else None,
@@ -228,12 +241,14 @@ class PostgresJobStore:
             {"id": claim.job.id, "worker": claim.worker_id, **_outcome(state, result, error, inference_time)})
         if done is not None:
             return True
-        # Finished by this same lease already (lease_owner is kept): a retry after a lost reply, not another run.
-        held = self.db.one("SELECT state FROM jobs WHERE id = %s AND lease_owner = %s", (claim.job.id, claim.worker_id))
+        # Finished by this same lease already (lease_owner is kept): a retry after a lost reply, not
+        # another run.
+        held = self.db.one("SELECT state FROM jobs WHERE id = %s AND lease_owner = %s",
+                           (claim.job.id, claim.worker_id))
         return held is not None and held["state"] == state.value
 
-    def _finish_row(self, db: Connection[Any], job_id: str, state: JobState, result: Any, error: JobError | None,
-                    inference_time: float | None) -> dict[str, Any]:
+    def _finish_row(self, db: Connection[Any], job_id: str, state: JobState, result: Any,
+                    error: JobError | None, inference_time: float | None) -> dict[str, Any]:
         row = db.execute(FINISH.format(where="id = %(id)s"),
                          {"id": job_id, **_outcome(state, result, error, inference_time)}).fetchone()
         assert row is not None
@@ -246,7 +261,8 @@ class PostgresJobStore:
                               " FOR UPDATE SKIP LOCKED").fetchall()
             for row in late:
                 self._finish_row(db, row["id"], JobState.FAILED, None, START_TIMEOUT_ERROR, None)
-            lost = db.execute(f"SELECT id, attempts FROM jobs WHERE state = 'running' AND lease_expires < {NOW}"
+            lost = db.execute("SELECT id, attempts FROM jobs WHERE state = 'running'"
+                              f" AND lease_expires < {NOW}"
                               " FOR UPDATE SKIP LOCKED").fetchall()
             return len(late) + self._requeue(db, lost, max_attempts)
 
@@ -300,7 +316,8 @@ class PostgresJobStore:
     def stats(self) -> StoreStats:
         rows = self.db.query(
             "SELECT app_id, state, count(*) AS n, count(inference_time) AS runs,"
-            " coalesce(sum(inference_time), 0) AS seconds FROM jobs GROUP BY app_id, state ORDER BY app_id, state")
+            " coalesce(sum(inference_time), 0) AS seconds FROM jobs GROUP BY app_id, state"
+            " ORDER BY app_id, state")
         workers = self.db.query("SELECT * FROM workers ORDER BY id")
         return StoreStats(apps=app_stats(rows), workers=tuple(
             WorkerBeat(w["id"], tuple(filter(None, w["apps"].split(","))), w["started_at"], w["last_seen"])

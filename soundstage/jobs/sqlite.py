@@ -308,7 +308,8 @@ class SQLiteJobStore:
     def retry_later(self, job_id: str, next_at: float | None, error: str) -> None:
         with self.db.write() as db:
             db.execute(
-                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, next_at = coalesce(?, next_at),"
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
+                " next_at = coalesce(?, next_at),"
                 " done = CASE WHEN ? IS NULL THEN 2 ELSE 0 END WHERE job_id = ?",
                 (error, next_at, next_at, job_id))
 
@@ -327,7 +328,8 @@ class SQLiteJobStore:
     def stats(self) -> StoreStats:
         rows = self.db.query(
             "SELECT app_id, state, count(*) AS n, count(inference_time) AS runs,"
-            " coalesce(sum(inference_time), 0) AS seconds FROM jobs GROUP BY app_id, state ORDER BY app_id, state")
+            " coalesce(sum(inference_time), 0) AS seconds FROM jobs GROUP BY app_id, state"
+            " ORDER BY app_id, state")
         workers = self.db.query("SELECT * FROM workers ORDER BY id")
         return StoreStats(apps=app_stats([dict(r) for r in rows]), workers=tuple(
             WorkerBeat(w["id"], tuple(filter(None, w["apps"].split(","))), w["started_at"], w["last_seen"])

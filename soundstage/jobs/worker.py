@@ -189,7 +189,8 @@ class Worker:
     def __init__(self, worker_id: str, queue: WorkerStore, registry: AppRegistry, storage: Storage,
                  fetcher: Fetcher, env: AppEnv, on_finish: Callable[[], None] = lambda: None) -> None:
         self.worker_id = worker_id
-        self.queue, self.registry, self.storage, self.fetcher, self.env = queue, registry, storage, fetcher, env
+        self.queue, self.registry, self.storage = queue, registry, storage
+        self.fetcher, self.env = fetcher, env
         self.settings = env.settings
         self.on_finish = on_finish
         self._runners: dict[str, Runner] = {}
@@ -297,7 +298,8 @@ class StopGuard(threading.Thread):
     process still lives ``grace`` seconds after a stop (an app deep in a model call that never checks),
     requeues the job from this thread and exits on the spot."""
 
-    def __init__(self, worker: Worker, stop: StopRequest, parent_pid: int = 0, grace: float | None = None) -> None:
+    def __init__(self, worker: Worker, stop: StopRequest, parent_pid: int = 0,
+                 grace: float | None = None) -> None:
         super().__init__(daemon=True, name="stop-guard")
         self.worker, self.stop, self.parent_pid = worker, stop, parent_pid
         self.grace = worker.settings.lease_seconds * STOP_GRACE_LEASES if grace is None else grace
