@@ -87,7 +87,8 @@ class _Resampler:
         out = buf.samples
         if self.stream is not None:
             part = np.ascontiguousarray(buf.samples, dtype=np.float32)
-            out = np.asarray(self.stream.resample_chunk(part, last=last), np.float32).reshape(-1, self.channels)
+            out = (np.asarray(self.stream.resample_chunk(part, last=last), np.float32)
+                   .reshape(-1, self.channels))
         out = out[: max(self.target - self.done, 0)]
         if last and self.done + out.shape[0] < self.target:
             out = np.concatenate([out, np.zeros((self.target - self.done - out.shape[0], self.channels),
@@ -107,8 +108,8 @@ def _resampled(parts: Iterable[AudioBuffer], frames: int, rate_in: int, rate: in
         yield resampler.push(AudioBuffer.silence(0, rate_in, channels), last=True)
 
 
-def _write_av(parts: Iterable[AudioBuffer], rate: int, channels: int, out: IO[bytes], container: str, codec: str,
-              bit_rate: int | None, cancelled: CancelCheck = never) -> None:
+def _write_av(parts: Iterable[AudioBuffer], rate: int, channels: int, out: IO[bytes], container: str,
+              codec: str, bit_rate: int | None, cancelled: CancelCheck = never) -> None:
     block = round(BLOCK_SECONDS * rate)
     with av.open(out, mode="w", format=container) as dst:
         stream = dst.add_stream(codec, rate=rate, layout=_layout(channels))
@@ -160,7 +161,8 @@ def encode(buf: AudioBuffer, fmt: AudioFormat, rate: int, cancelled: CancelCheck
 
     ``cancelled`` is polled between blocks of ``BLOCK_SECONDS``; ``Cancelled`` once it is true."""
     out = io.BytesIO()
-    content_type, extension = encode_stream([buf], buf.frames, buf.rate, buf.channels, fmt, rate, out, cancelled)
+    content_type, extension = encode_stream([buf], buf.frames, buf.rate, buf.channels, fmt, rate, out,
+                                            cancelled)
     return Encoded(out.getvalue(), content_type, extension)
 
 
@@ -185,7 +187,8 @@ def decode(data: bytes, fmt: AudioFormat | None = None, pcm_rate: int = 24_000, 
             else:
                 chunks.append(array.reshape(-1, channels))
     if not chunks:
-        raise InvalidInput("audio: the file holds no decodable audio", field="audio", value=f"{len(data)} bytes")
+        raise InvalidInput("audio: the file holds no decodable audio", field="audio",
+                           value=f"{len(data)} bytes")
     samples = np.concatenate(chunks).astype(np.float32)
     if np.issubdtype(chunks[0].dtype, np.integer):
         samples /= float(np.iinfo(chunks[0].dtype).max)

@@ -118,7 +118,8 @@ def smooth_noise(rng: np.random.Generator, frames: int, rate: int, bandwidth: fl
 
 
 def linear_fade(frames: int, rising: bool = True) -> Array:
-    ramp = np.linspace(0.0, 1.0, frames, endpoint=False, dtype=np.float32) if frames else np.zeros(0, np.float32)
+    ramp = (np.linspace(0.0, 1.0, frames, endpoint=False, dtype=np.float32) if frames
+            else np.zeros(0, np.float32))
     return ramp if rising else ramp[::-1].copy()
 
 

@@ -54,7 +54,8 @@ def _frame_rms_db(key: Array, frame: int, cancelled: CancelCheck = never) -> npt
     return 10.0 * np.log10(ms + _FLOOR)
 
 
-def _distance_to_active(active: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+def _distance_to_active(active: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.float64],
+                                                                 npt.NDArray[np.float64]]:
     """Per frame: frames since the last active frame, and frames until the next one (inf if none)."""
     n = active.size
     idx = np.arange(n, dtype=np.float64)

@@ -93,8 +93,9 @@ def _k_weighting(rate: int) -> npt.NDArray[np.float64]:
     vh = 10.0 ** (_SHELF_GAIN_DB / 20.0)
     vb = vh**_SHELF_VB_EXP
     a0 = 1.0 + k / _SHELF_Q + k * k
-    shelf = [(vh + vb * k / _SHELF_Q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / _SHELF_Q + k * k) / a0,
-             1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / _SHELF_Q + k * k) / a0]
+    shelf = [(vh + vb * k / _SHELF_Q + k * k) / a0, 2.0 * (k * k - vh) / a0,
+             (vh - vb * k / _SHELF_Q + k * k) / a0, 1.0, 2.0 * (k * k - 1.0) / a0,
+             (1.0 - k / _SHELF_Q + k * k) / a0]
     k = math.tan(math.pi * _HP_FC / rate)
     a0 = 1.0 + k / _HP_Q + k * k
     high_pass = [1.0, -2.0, 1.0, 1.0, 2.0 * (k * k - 1.0) / a0, (1.0 - k / _HP_Q + k * k) / a0]

@@ -117,7 +117,8 @@ def _envelope(source: Spill, floor: float, walk: _Passes) -> tuple[Spill, npt.ND
     return out, np.concatenate(coarse) if coarse else np.zeros(0, np.float32)
 
 
-def _gains(envelope: Spill, scale: float, params: LimiterParams, walk: _Passes) -> Iterator[npt.NDArray[np.float32]]:
+def _gains(envelope: Spill, scale: float, params: LimiterParams,
+           walk: _Passes) -> Iterator[npt.NDArray[np.float32]]:
     """Per block: the limiter gain of ``envelope * scale``, from a window that reaches as far as the
     limiter does (the attack ramp after the block, twice the release tail before it)."""
     rate, peak = envelope.rate, envelope.peak * scale
@@ -166,7 +167,8 @@ def _makeup_curve(meter: PremasterMeter, params: MasterParams, walk: _Passes) ->
         return 1.0, curve
     first = db_to_gain(min(params.target_lufs - measured, params.max_gain_db))
     # peaks that stay 6 dB under the ceiling after make-up need no exact reading
-    envelope, coarse_env = _envelope(premaster, db_to_gain(params.ceiling_dbtp - _ENVELOPE_MARGIN_DB) / first, walk)
+    envelope, coarse_env = _envelope(premaster, db_to_gain(params.ceiling_dbtp - _ENVELOPE_MARGIN_DB) / first,
+                                     walk)
     with envelope:
         makeup = _search(measured, coarse_env, meter.coarse_power, rate, params, walk.cancelled)
         for gain in _gains(envelope, makeup, LimiterParams(ceiling_dbtp=params.ceiling_dbtp), walk):

@@ -52,7 +52,8 @@ def _early(rng: np.random.Generator, space: Space, rate: int, frames: int) -> Ar
     out = np.zeros((frames, 2), dtype=np.float32)
     start = int(MAX_PREDELAY * space.room_size * rate) + 1
     taps = rng.integers(start, start + int(EARLY_WINDOW * rate), size=(EARLY_REFLECTIONS, 2))
-    gains = rng.uniform(0.3, 0.8, size=(EARLY_REFLECTIONS, 2)) * rng.choice([-1.0, 1.0], (EARLY_REFLECTIONS, 2))
+    gains = (rng.uniform(0.3, 0.8, size=(EARLY_REFLECTIONS, 2))
+             * rng.choice([-1.0, 1.0], (EARLY_REFLECTIONS, 2)))
     for ch in range(2):
         np.add.at(out[:, ch], np.minimum(taps[:, ch], frames - 1), gains[:, ch].astype(np.float32))
     return out

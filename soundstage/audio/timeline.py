@@ -52,7 +52,8 @@ class Clip:
     def __post_init__(self) -> None:
         _check(self.duration is None or self.duration >= 0, "clip.duration", self.duration, ">= 0")
         _check(self.offset >= 0, "clip.offset", self.offset, ">= 0")
-        _check(self.fade_in >= 0 and self.fade_out >= 0, "clip.fade_in/fade_out", (self.fade_in, self.fade_out), ">= 0")
+        _check(self.fade_in >= 0 and self.fade_out >= 0, "clip.fade_in/fade_out",
+               (self.fade_in, self.fade_out), ">= 0")
         _check(-1.0 <= self.pan <= 1.0, "clip.pan", self.pan, "within [-1, 1]")
         _check(self.distance > 0, "clip.distance", self.distance, "> 0 m")
 
@@ -85,7 +86,8 @@ class Timeline:
         _check(len(set(names)) == len(names), "timeline.tracks", names, "unique names")
         known = {s.name for s in self.spaces}
         for clip in (c for t in self.tracks for c in t.clips):
-            _check(clip.space is None or clip.space in known, "clip.space", clip.space, f"one of {sorted(known)}")
+            _check(clip.space is None or clip.space in known, "clip.space", clip.space,
+                   f"one of {sorted(known)}")
 
     @property
     def frames(self) -> int:
@@ -100,7 +102,8 @@ class Timeline:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Timeline:
         tracks = tuple(
-            Track(**{**t, "kind": TrackKind(t["kind"]), "clips": tuple(Clip(**c) for c in t.get("clips", ()))})
+            Track(**{**t, "kind": TrackKind(t["kind"]),
+                     "clips": tuple(Clip(**c) for c in t.get("clips", ()))})
             for t in data["tracks"]
         )
         return cls(

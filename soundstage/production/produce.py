@@ -54,7 +54,8 @@ MIN_TAIL_FITTED = 0.3  # s after the last line when the length is fixed: a breat
 SPEAKER_SPREAD = 0.35  # pan range across speakers: close to centre, as radio drama does it
 SPOT_SECONDS = 2.5  # s rendered for a spot cue
 MUSIC_MAX_SECONDS = 300.0
-MOODS = ((("tense", "suspense", "horror", "thriller", "dread", "drone", "scary", "紧张", "悬疑", "恐怖"), Mood.TENSE),
+MOODS = ((("tense", "suspense", "horror", "thriller", "dread", "drone", "scary", "紧张", "悬疑", "恐怖"),
+          Mood.TENSE),
          (("myster", "eerie", "dark", "noir", "神秘"), Mood.MYSTERIOUS),
          (("sad", "melanchol", "grief", "tragic", "悲"), Mood.SAD),
          (("upbeat", "playful", "happy", "comedy", "action", "driving", "fun", "欢快", "搞笑"), Mood.UPBEAT),
@@ -258,7 +259,8 @@ def _design(script: Script, references: Mapping[int, AudioBuffer]) -> _Design:
     music: str | None = None
     for cue in script.cues:
         if cue.kind is CueKind.AMBIENCE:
-            (bed_refs.append(references[cue.reference]) if cue.reference else beds_text.append(cue.description))
+            (bed_refs.append(references[cue.reference]) if cue.reference
+             else beds_text.append(cue.description))
         elif cue.kind is CueKind.MUSIC:
             music = cue.description
     return _Design(tuple(beds_text), tuple(bed_refs), music)
@@ -293,8 +295,8 @@ def plan(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, regi
     tail = TAIL_DESIGNED if designed else TAIL
     target = _target(options, _layout(script, spoken, lead_in).end + tail)
     if target is not None:
-        script, spoken, fitted = _fit(script, voices, engine, replace(options, duration=target), spoken, lead_in,
-                                      watch)
+        script, spoken, fitted = _fit(script, voices, engine, replace(options, duration=target), spoken,
+                                      lead_in, watch)
         notes += fitted
     layout = _layout(script, spoken, lead_in)
     duration = target or _length(options, max(layout.end + tail, script.length or 0.0))
@@ -304,7 +306,8 @@ def plan(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, regi
     pans = _pans(script)
     dialogue = [DialogueLine(said.audio, start, pan=pans.get(said.line.speaker, 0.0), level=said.level)
                 for said, start in layout.lines]
-    music = (MusicParams(mood=mood_of(design.music), duration=min(duration, MUSIC_MAX_SECONDS), seed=options.seed)
+    music = (MusicParams(mood=mood_of(design.music), duration=min(duration, MUSIC_MAX_SECONDS),
+                         seed=options.seed)
              if design.music else None)
     scene = build_scene(resolution, duration, registry, seed=options.seed, dialogue=dialogue, music=music,
                         master=MasterParams(target_lufs=options.loudness),
@@ -332,7 +335,8 @@ def _written_cues(timeline: Timeline, sources: dict[str, Source], layout: _Layou
         check(cancelled)
         buffers, resolution = _spot_buffers(registry, lexicon, cue, seed + n * 7, references)
         if resolution is not None:
-            notes += [f"sfx {cue.description!r}: left out {u.text!r} ({u.reason})" for u in resolution.unresolved]
+            notes += [f"sfx {cue.description!r}: left out {u.text!r} ({u.reason})"
+                      for u in resolution.unresolved]
         for buf in buffers:
             key = f"cue:{len(extra)}"
             sources[key] = buf
@@ -343,7 +347,8 @@ def _written_cues(timeline: Timeline, sources: dict[str, Source], layout: _Layou
     if not extra:
         return timeline, notes
     foley = next((t for t in timeline.tracks if t.kind is TrackKind.FOLEY), None)
-    merged = replace(foley, clips=(*foley.clips, *extra)) if foley else Track("foley", TrackKind.FOLEY, tuple(extra))
+    merged = (replace(foley, clips=(*foley.clips, *extra)) if foley
+              else Track("foley", TrackKind.FOLEY, tuple(extra)))
     return replace(timeline, tracks=(*(t for t in timeline.tracks if t is not foley), merged)), notes
 
 

@@ -43,7 +43,8 @@ def _stamp(seconds: float, sep: str) -> str:
 
 
 def srt(words: Sequence[Word]) -> str:
-    blocks = [f"{i}\n{_stamp(a, ',')} --> {_stamp(b, ',')}\n{text}\n" for i, (a, b, text) in enumerate(cues(words), 1)]
+    blocks = [f"{i}\n{_stamp(a, ',')} --> {_stamp(b, ',')}\n{text}\n"
+              for i, (a, b, text) in enumerate(cues(words), 1)]
     return "\n".join(blocks)
 
 

@@ -83,7 +83,8 @@ class VoiceMatcher:
 
     def _speak(self, mix: VoiceMix, language: Language, pitch: float = 0.0) -> AudioBuffer:
         gender = Gender.FEMALE if mix.parts[0][0][1] == "f" else Gender.MALE
-        voice = Voice("probe", gender, "probe", MappingProxyType({language: Rendition(mix, pitch=pitch)}), "custom")
+        voice = Voice("probe", gender, "probe", MappingProxyType({language: Rendition(mix, pitch=pitch)}),
+                      "custom")
         return collect(self.engine.synthesize(SpeechRequest(PROBE_TEXT[language], language, voice))).audio
 
     def _embedding(self, name: str, language: Language) -> np.ndarray:
@@ -109,7 +110,8 @@ class VoiceMatcher:
         language = language if language in PROBE_TEXT else Language.EN
         target = self.encoder.embed(clip)
         pool = [v for v in KOKORO_VOICES if v[0] in PREFIXES[language]]
-        ranked = sorted(((v, cosine(target, self._embedding(v, language))) for v in pool), key=lambda x: -x[1])
+        ranked = sorted(((v, cosine(target, self._embedding(v, language))) for v in pool),
+                        key=lambda x: -x[1])
         top = ranked[:3]
         weights = np.exp(np.array([s for _, s in top]) * 10.0)
         options = [VoiceMix.of(top[0][0]), VoiceMix(tuple((n, 0.5) for n, _ in top[:2])),
@@ -123,8 +125,8 @@ class VoiceMatcher:
         log(f"reference voice {name}: blend { {n: round(w, 2) for n, w in best.parts} }, pitch {pitch:+.1f}"
             f" semitones, similarity {similarity:.3f} (best single voice {top[0][0]} {top[0][1]:.3f})")
         gender = Gender.FEMALE if best.parts[0][0][1] == "f" else Gender.MALE
-        voice = Voice(name, gender, f"matched to {name}", MappingProxyType({language: Rendition(best, pitch=pitch)}),
-                      "reference")
+        voice = Voice(name, gender, f"matched to {name}",
+                      MappingProxyType({language: Rendition(best, pitch=pitch)}), "reference")
         return Match(voice, similarity, tuple(top))
 
     def _pitch(self, clip: AudioBuffer, mix: VoiceMix, language: Language) -> float:
@@ -132,4 +134,5 @@ class VoiceMatcher:
         if not want or not have:
             return 0.0
         shift = 12.0 * float(np.log2(want / have))
-        return float(np.clip(round(shift * 2) / 2, -MAX_PITCH_SHIFT, MAX_PITCH_SHIFT)) if abs(shift) >= 0.5 else 0.0
+        return (float(np.clip(round(shift * 2) / 2, -MAX_PITCH_SHIFT, MAX_PITCH_SHIFT)) if abs(shift) >= 0.5
+                else 0.0)

@@ -37,8 +37,9 @@ from soundstage.speech.voices import CustomVoices, Voice, resolve_voice
 __all__ = ["APP", "seed_audio_app"]
 
 APP_ID = "bytedance/seed-audio-1.0"
-DESCRIPTION = ("Speech in 21 preset multilingual voices, dialogue from scripts, ambience, foley and music, mixed and "
-               "mastered; wav/mp3/pcm/ogg_opus at 8-48 kHz. Offline: Kokoro-82M speech, procedural sound design.")
+DESCRIPTION = ("Speech in 21 preset multilingual voices, dialogue from scripts, ambience, foley and music,"
+               " mixed and mastered; wav/mp3/pcm/ogg_opus at 8-48 kHz. Offline: Kokoro-82M speech, procedural"
+               " sound design.")
 
 
 def writer_config(settings: Settings) -> WriterConfig | None:
@@ -98,8 +99,8 @@ class SeedAudio:
         voices = self._cast(script, inp, roles, references, ctx)
         for name, voice in voices.items():
             log(f"voice for {name}: {voice.id}")
-        options = ProductionOptions(Controls(speed=inp.speed, pitch=float(inp.pitch)), inp.loudness_target, ctx.seed,
-                                    mono_speech=True)
+        options = ProductionOptions(Controls(speed=inp.speed, pitch=float(inp.pitch)), inp.loudness_target,
+                                    ctx.seed, mono_speech=True)
         production = produce(script, voices, self.engine, self.registry, self.lexicon, options,
                              {i + 1: clip for i, clip in enumerate(references)}, self._watch(ctx))
         with production:
@@ -148,8 +149,8 @@ class SeedAudio:
         if description:
             ctx.log(f"image: using its embedded description: {description}")
         else:
-            ctx.log("image: not interpreted (no vision model is configured and the image carries no description)",
-                    "WARN")
+            ctx.log("image: not interpreted (no vision model is configured and the image carries no"
+                    " description)", "WARN")
         return description
 
     def _cast(self, script: Script, inp: SeedAudioInput, roles: ReferenceRoles, references: list[AudioBuffer],

@@ -26,14 +26,16 @@ from soundstage.script.model import Script
 __all__ = ["output", "save_audio"]
 
 
-def save_audio(audio: AudioBuffer | Spill, fmt: OutputFormat, rate: int, name: str, ctx: RunContext) -> AudioFile:
+def save_audio(audio: AudioBuffer | Spill, fmt: OutputFormat, rate: int, name: str,
+               ctx: RunContext) -> AudioFile:
     """Encode ``audio`` block by block into a temporary file, measure that file, store it."""
     audio_format = AudioFormat(fmt.value)
     if isinstance(audio, AudioBuffer):
         parts: Iterable[AudioBuffer] = [audio]
         frames, channels = audio.frames, audio.channels
     else:
-        parts, frames, channels = audio.blocks(block_frames(audio.rate), ctx.cancelled), audio.frames, audio.channels
+        parts, frames, channels = (audio.blocks(block_frames(audio.rate), ctx.cancelled), audio.frames,
+                                   audio.channels)
     with tempfile.TemporaryFile() as file:
         content_type, extension = encode_stream(parts, frames, audio.rate, channels, audio_format, rate, file,
                                                 ctx.cancelled)
@@ -43,8 +45,8 @@ def save_audio(audio: AudioBuffer | Spill, fmt: OutputFormat, rate: int, name: s
         file.seek(0)
         saved = ctx.save(file, file_name=f"{name}.{extension}", content_type=content_type)
     return AudioFile(url=saved.url, content_type=saved.content_type, file_name=saved.file_name,
-                     file_size=saved.file_size, duration=round(measured.duration, 6), channels=measured.channels,
-                     sample_rate=measured.sample_rate)
+                     file_size=saved.file_size, duration=round(measured.duration, 6),
+                     channels=measured.channels, sample_rate=measured.sample_rate)
 
 
 def _text_file(text: str, name: str, content_type: str, ctx: RunContext) -> AudioFile:
@@ -61,12 +63,14 @@ def output(inp: SeedAudioInput, final: Spill, production: Production, ctx: RunCo
             f" {audio.file_size} bytes")
     result = SeedAudioOutput(audio=audio, seed=ctx.seed, mode=script.mode.value)
     if inp.timestamps:
-        result.timestamps = [WordTiming(word=w.word, speaker=w.speaker, start=round(w.start, 3), end=round(w.end, 3))
+        result.timestamps = [WordTiming(word=w.word, speaker=w.speaker, start=round(w.start, 3),
+                                        end=round(w.end, 3))
                              for w in production.words]
     if inp.subtitles:
         result.subtitles = Subtitles(srt=_text_file(subtitles.srt(production.words), f"{base}.srt",
                                                     "application/x-subrip", ctx),
-                                     vtt=_text_file(subtitles.vtt(production.words), f"{base}.vtt", "text/vtt", ctx))
+                                     vtt=_text_file(subtitles.vtt(production.words), f"{base}.vtt",
+                                                    "text/vtt", ctx))
     if inp.stems:
         result.stems = [Stem(track=stem.name, audio=save_audio(stem.audio, inp.output_format, inp.sample_rate,
                                                                f"{base}-{stem.name}", ctx))
