@@ -80,9 +80,11 @@ def _validate(gen: Generator, params: SoundParams) -> tuple[float, float, dict[s
     duration = gen.default_duration if params.duration is None else params.duration
     distance = gen.default_distance if params.distance is None else params.distance
     if not 0 < duration <= MAX_DURATION:
-        raise InvalidInput(f"duration: {duration} s is out of range (0, {MAX_DURATION}]", field="duration", value=duration)
+        raise InvalidInput(f"duration: {duration} s is out of range (0, {MAX_DURATION}]", field="duration",
+                           value=duration)
     if not 0.0 <= params.intensity <= 1.0:
-        raise InvalidInput(f"intensity: {params.intensity} must be within [0, 1]", field="intensity", value=params.intensity)
+        raise InvalidInput(f"intensity: {params.intensity} must be within [0, 1]", field="intensity",
+                           value=params.intensity)
     if distance <= 0:
         raise InvalidInput(f"distance: {distance} m must be > 0", field="distance", value=distance)
     values = {p.name: p.default for p in gen.params}
@@ -92,7 +94,8 @@ def _validate(gen: Generator, params: SoundParams) -> tuple[float, float, dict[s
             raise InvalidInput(f"{gen.name}.{key}: unknown parameter; known: {[p.name for p in gen.params]}",
                                field=key, value=value)
         if not spec.low <= value <= spec.high:
-            raise InvalidInput(f"{gen.name}.{key}: {value} is outside [{spec.low}, {spec.high}]", field=key, value=value)
+            raise InvalidInput(f"{gen.name}.{key}: {value} is outside [{spec.low}, {spec.high}]", field=key,
+                               value=value)
         values[key] = float(value)
     return duration, distance, values
 

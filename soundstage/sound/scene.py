@@ -67,7 +67,8 @@ def _spot_times(rng: np.random.Generator, duration: float, index: int, count: in
     times = max(1, round(duration / SPOT_SPACING))
     slots = (np.arange(times) + (index + 0.5) / max(count, 1)) * duration / times
     jitter = rng.uniform(-0.15, 0.15, times) * duration / times
-    return [_clear(float(t), clear_of, duration * 0.92) for t in np.clip(slots + jitter, 0.0, duration * 0.92)]
+    return [_clear(float(t), clear_of, duration * 0.92)
+            for t in np.clip(slots + jitter, 0.0, duration * 0.92)]
 
 
 def _clear(t: float, spans: Sequence[tuple[float, float]], latest: float) -> float:
@@ -110,7 +111,8 @@ def _spots(registry: SoundRegistry, cues: Sequence[Cue], duration: float, seed: 
             key = f"spot:{cue.generator}:{n}"
             sources[key] = _render(registry, cue, min(seconds, duration), seed + 100 * k + n, cancelled)
             fade = 0.3 if gen.kind is SoundKind.BED else 0.0
-            clips.append(Clip(key, start, pan=float(rng.uniform(-0.6, 0.6)), space=space, fade_in=fade, fade_out=fade))
+            clips.append(Clip(key, start, pan=float(rng.uniform(-0.6, 0.6)), space=space, fade_in=fade,
+                              fade_out=fade))
     return Track("foley", TrackKind.FOLEY, tuple(clips)), sources
 
 
@@ -145,7 +147,8 @@ def build_scene(resolution: Resolution, duration: float, registry: SoundRegistry
         bed = music_bed(replace(music, duration=min(duration, music.duration)), rate=MIX_RATE,
                         cancelled=cancelled)
         sources["music"] = bed.audio
-        tracks.append(Track("music", TrackKind.MUSIC, (replace(_bed_clip("music", duration), gain_db=MUSIC_GAIN_DB),)))
+        tracks.append(Track("music", TrackKind.MUSIC,
+                            (replace(_bed_clip("music", duration), gain_db=MUSIC_GAIN_DB),)))
     timeline = Timeline(duration=duration, tracks=tuple(tracks), spaces=(space,) if space else (),
                         master=master or MasterParams(), ducking=ducking or DuckingParams())
     notes = tuple(f"left out {u.text!r}: {u.reason}" for u in resolution.unresolved)

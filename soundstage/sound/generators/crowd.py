@@ -29,7 +29,8 @@ VOWELS = ((730, 1090, 2440), (270, 2290, 3010), (300, 870, 2240), (530, 1840, 24
 # Peterson & Barney (1952) adult male F1-F3 for /a i u e o/
 SYLLABLE_RATE = 4.5  # per second, conversational speech
 LOOP_FADE = 1.0  # s of cross-fade folded onto the start so walla loops
-SYLLABLES = ("ba", "lo", "mi", "ten", "ka", "ru", "shi", "po", "de", "na", "vo", "lin", "sa", "ko", "te", "mu")
+SYLLABLES = ("ba", "lo", "mi", "ten", "ka", "ru", "shi", "po", "de", "na", "vo", "lin", "sa", "ko", "te",
+             "mu")
 
 
 class VoiceSource(Protocol):
@@ -96,12 +97,14 @@ def _tracts(scale: float, rate: int) -> list[list[np.ndarray]]:
 
 def _tract(source: Array, sections: list[np.ndarray]) -> Array:
     """The vocal tract for one vowel: its formant resonances, weaker as they rise."""
-    return np.asarray(sum(signal.sosfilt(sos, source) / (i + 1) for i, sos in enumerate(sections)), dtype=np.float32)
+    return np.asarray(sum(signal.sosfilt(sos, source) / (i + 1) for i, sos in enumerate(sections)),
+                      dtype=np.float32)
 
 
 def _voice(rng: np.random.Generator, n: int, rate: int) -> Array:
     # intonation (slow) plus ~1 % jitter (fast): a perfectly steady pitch sounds like a synthesizer
-    f0 = rng.uniform(95, 240) * (1 + 0.12 * smooth_noise(rng, n, rate, 2.0) + 0.01 * smooth_noise(rng, n, rate, 40.0))
+    f0 = rng.uniform(95, 240) * (1 + 0.12 * smooth_noise(rng, n, rate, 2.0)
+                                 + 0.01 * smooth_noise(rng, n, rate, 40.0))
     phase = np.cumsum(f0 / rate)
     pulses = (2 * (phase % 1.0) - 1).astype(np.float32)
     breath = 0.15 * rng.standard_normal(n).astype(np.float32)  # aspiration noise through the same tract
@@ -157,7 +160,8 @@ def walla_from_voices(source: VoiceSource) -> Callable[[SynthContext], Array]:
         for k in range(talkers):
             chunks, total = [], 0
             while total < n:
-                speech = resample(source.speak(scrambled_text(ctx.rng, 8), k % source.voices()), ctx.rate).mono()
+                speech = resample(source.speak(scrambled_text(ctx.rng, 8), k % source.voices()),
+                                  ctx.rate).mono()
                 pause = np.zeros(int(ctx.rng.uniform(0.2, 1.0) * ctx.rate), dtype=np.float32)
                 chunks += [speech, pause]
                 total += speech.size + pause.size

@@ -23,8 +23,8 @@ KNOCK_MODES = (190.0, 430.0, 780.0, 1320.0)  # Hz: knuckle on a solid wooden doo
 
 def _latch(rng: np.random.Generator, rate: int) -> Array:
     n = int(0.06 * rate)
-    return modal([2400.0, 3700.0, 5100.0], [0.006, 0.004, 0.003], [1.0, 0.6, 0.4], n, rate, rng) + noise_burst(
-        rng, n, rate, 0.001, (2000.0, 9000.0))
+    return (modal([2400.0, 3700.0, 5100.0], [0.006, 0.004, 0.003], [1.0, 0.6, 0.4], n, rate, rng)
+            + noise_burst(rng, n, rate, 0.001, (2000.0, 9000.0)))
 
 
 def creak(rng: np.random.Generator, frames: int, rate: int, seconds: float) -> Array:
@@ -83,7 +83,8 @@ def door_knock(ctx: SynthContext) -> Array:
     at = (np.cumsum(ctx.rng.uniform(0.16, 0.22, knocks)) * rate).astype(np.int64) - int(0.1 * rate)
     grains = []
     for _ in range(3):
-        body = modal(KNOCK_MODES, [0.04, 0.03, 0.02, 0.012], [1.0, 0.8, 0.6, 0.4], int(0.2 * rate), rate, ctx.rng)
+        body = modal(KNOCK_MODES, [0.04, 0.03, 0.02, 0.012], [1.0, 0.8, 0.6, 0.4], int(0.2 * rate),
+                     rate, ctx.rng)
         grains.append(body + noise_burst(ctx.rng, body.size, rate, 0.0015, (1000.0, 5000.0)) * 0.5)
     return stereo(scatter(n, np.clip(at, 0, n - 1), ctx.rng.uniform(0.8, 1.0, knocks),
                           ctx.checked(grains), ctx.rng))
@@ -107,11 +108,12 @@ def generators() -> tuple[Generator, ...]:
     return (
         Generator("door_open", d, spot, door_open, -26.0, (300, 3500), "a door opening: latch, creak",
                   default_duration=1.5),
-        Generator("door_close", d, spot, door_close, -20.0, (80, 1500), "a door closing shut", default_duration=1.2),
+        Generator("door_close", d, spot, door_close, -20.0, (80, 1500), "a door closing shut",
+                  default_duration=1.2),
         Generator("door_creak", d, spot, door_creak, -26.0, (400, 2500), "a creaking door hinge",
                   default_duration=2.0),
         Generator("door_knock", d, spot, door_knock, -20.0, (250, 1500), "knocking on a wooden door",
                   default_duration=1.2),
-        Generator("door_chime", d, spot, door_chime, -24.0, (500, 1500), "a shop-door entry chime (ding-dong)",
-                  default_duration=3.0),
+        Generator("door_chime", d, spot, door_chime, -24.0, (500, 1500),
+                  "a shop-door entry chime (ding-dong)", default_duration=3.0),
     )

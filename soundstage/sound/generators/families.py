@@ -24,5 +24,6 @@ __all__ = ["all_generators"]
 
 def all_generators(voices: VoiceSource | None = None) -> tuple[Generator, ...]:
     """Every family's generators; crowd walla is built from ``voices`` when a speech engine is given."""
-    modules = (weather, water, street, footsteps, doors, household, interior, kitchen, nature, tension, impacts)
+    modules = (weather, water, street, footsteps, doors, household, interior, kitchen, nature, tension,
+               impacts)
     return tuple(g for m in modules for g in m.generators()) + crowd.generators(voices)

@@ -34,7 +34,8 @@ def _heel_toe(rng: np.random.Generator, rate: int, strike: Callable[[float], Arr
     return out
 
 
-def _hard(rng: np.random.Generator, rate: int, tick: tuple[float, float], thump_hz: float) -> Callable[[float], Array]:
+def _hard(rng: np.random.Generator, rate: int, tick: tuple[float, float],
+          thump_hz: float) -> Callable[[float], Array]:
     def strike(weight: float) -> Array:
         n = int(0.12 * rate)
         click = noise_burst(rng, n, rate, 0.0025, tick)
@@ -89,7 +90,8 @@ def _walk(surface: str) -> Callable[[SynthContext], Array]:
         steps = [_heel_toe(ctx.rng, rate, strike) for _ in range(6)]
         at = periodic_onsets(ctx.rng, ctx.frames, rate, 1.0 / pace, jitter=0.01, start=0.1)
         if surface == "metal":  # stairs or a catwalk ring on: add the structure's long modes
-            steps = [s + modal([620.0, 1340.0, 2210.0], [0.25, 0.18, 0.1], [0.3, 0.2, 0.1], s.size, rate, ctx.rng)
+            steps = [s + modal([620.0, 1340.0, 2210.0], [0.25, 0.18, 0.1], [0.3, 0.2, 0.1], s.size,
+                               rate, ctx.rng)
                      * (np.abs(s).max() * 0.5) for s in steps]
         loud = 0.6 + 0.8 * ctx.intensity
         left = scatter(ctx.frames, at[::2], loud, ctx.checked(steps), ctx.rng, circular=True)
@@ -103,7 +105,7 @@ def generators() -> tuple[Generator, ...]:
     bands = {"wood": (200, 1500), "concrete": (400, 3500), "metal": (500, 4500), "gravel": (1000, 5000),
              "snow": (600, 3500)}
     return tuple(
-        Generator(f"footsteps_{surface}", Family.FOOTSTEPS, SoundKind.BED, _walk(surface), -26.0, bands[surface],
-                  f"footsteps walking on {surface}", default_duration=6.0, params=(PACE,))
+        Generator(f"footsteps_{surface}", Family.FOOTSTEPS, SoundKind.BED, _walk(surface), -26.0,
+                  bands[surface], f"footsteps walking on {surface}", default_duration=6.0, params=(PACE,))
         for surface in SURFACES
     )

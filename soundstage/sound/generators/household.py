@@ -23,7 +23,8 @@ GONG_HZ = (1040.0, 1290.0)  # the two gongs
 
 def phone_ring(ctx: SynthContext) -> Array:
     n, rate = ctx.frames, ctx.rate
-    gongs = [modal([f * p for p in GONG_PARTIALS], [0.25, 0.12, 0.06], [1.0, 0.5, 0.3], int(0.4 * rate), rate, ctx.rng)
+    gongs = [modal([f * p for p in GONG_PARTIALS], [0.25, 0.12, 0.06], [1.0, 0.5, 0.3], int(0.4 * rate),
+                   rate, ctx.rng)
              for f in GONG_HZ]
     starts = np.arange(0.0, ctx.seconds, RING_ON + RING_OFF)
     strikes = np.concatenate([s + np.arange(0.0, RING_ON, 1.0 / CLAPPER_HZ) for s in starts])
@@ -58,7 +59,8 @@ def keyboard_typing(ctx: SynthContext) -> Array:
             times.append(t)
             t += ctx.rng.gamma(4.0, 1.0 / (4.0 * per_second))
         times.append(-t)  # negative marks a space bar
-        t += ctx.rng.gamma(4.0, 1.0 / (4.0 * per_second)) + (ctx.rng.uniform(0.5, 1.5) if ctx.rng.random() < 0.15 else 0)
+        t += (ctx.rng.gamma(4.0, 1.0 / (4.0 * per_second))
+              + (ctx.rng.uniform(0.5, 1.5) if ctx.rng.random() < 0.15 else 0))
     stamps = np.array(times)
     letters = (stamps[(stamps >= 0) & (stamps < ctx.seconds)] * rate).astype(np.int64)
     bars = (-stamps[(stamps < 0) & (-stamps < ctx.seconds)] * rate).astype(np.int64)
@@ -76,8 +78,8 @@ def clock_tick(ctx: SynthContext) -> Array:
 
     def click(pitch: float) -> Array:
         m = int(0.08 * rate)
-        metal = modal([3100.0 * pitch, 4700.0 * pitch, 6900.0 * pitch], [0.008, 0.005, 0.003], [1.0, 0.5, 0.3],
-                      m, rate, ctx.rng)
+        metal = modal([3100.0 * pitch, 4700.0 * pitch, 6900.0 * pitch], [0.008, 0.005, 0.003],
+                      [1.0, 0.5, 0.3], m, rate, ctx.rng)
         case = modal([520.0 * pitch, 1150.0 * pitch], [0.02, 0.012], [0.4, 0.2], m, rate, ctx.rng)
         return (metal + case).astype(np.float32)
 
@@ -90,10 +92,11 @@ def clock_tick(ctx: SynthContext) -> Array:
 def generators() -> tuple[Generator, ...]:
     h = Family.HOUSEHOLD
     return (
-        Generator("phone_ring", h, SoundKind.SPOT, phone_ring, -22.0, (1000, 3500), "a telephone bell ringing",
-                  default_duration=8.0),
-        Generator("keyboard_typing", h, SoundKind.BED, keyboard_typing, -32.0, (800, 4500), "typing on a keyboard",
-                  default_duration=8.0),
+        Generator("phone_ring", h, SoundKind.SPOT, phone_ring, -22.0, (1000, 3500),
+                  "a telephone bell ringing", default_duration=8.0),
+        Generator("keyboard_typing", h, SoundKind.BED, keyboard_typing, -32.0, (800, 4500),
+                  "typing on a keyboard", default_duration=8.0),
         Generator("clock_tick", h, SoundKind.BED, clock_tick, -36.0, (1000, 5000), "a ticking clock",
-                  default_duration=8.0, params=(ParamSpec("beats_per_second", 1.0, 0.5, 5.0, "escapement rate"),)),
+                  default_duration=8.0,
+                  params=(ParamSpec("beats_per_second", 1.0, 0.5, 5.0, "escapement rate"),)),
     )

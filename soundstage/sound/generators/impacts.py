@@ -4,8 +4,8 @@ Struck objects ring at their modes (modal synthesis, as in ``doors``): a heavy t
 body thump (90-350 Hz) under a short contact click; wood knocks at a few hundred hertz and dies within
 tens of milliseconds; metal rings inharmonically for most of a second (free plate modes, roughly
 1 : 2.76 : 5.40 : 8.93 like a bar, detuned). Every hit strikes ``ONSET`` into its buffer (3 ms), so a
-clip placed that much before an event's time is heard on its frame. A whoosh is air: noise through a band-pass that sweeps up and back
-as the swing passes, loudest a quarter of the way in.
+clip placed that much before an event's time is heard on its frame. A whoosh is air: noise through a
+band-pass that sweeps up and back as the swing passes, loudest a quarter of the way in.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ def _hit(ctx: SynthContext, modes: tuple[float, ...], decays: tuple[float, ...],
     """One strike: modes detuned a little per seed, a contact click brighter with intensity."""
     n, rate = ctx.frames, ctx.rate
     detune = ctx.rng.uniform(0.95, 1.05, len(modes))
-    body = modal([f * d for f, d in zip(modes, detune, strict=True)], list(decays), list(amps), n, rate, ctx.rng)
+    body = modal([f * d for f, d in zip(modes, detune, strict=True)], list(decays), list(amps), n, rate,
+                 ctx.rng)
     contact = noise_burst(ctx.rng, n, rate, 0.002 + 0.002 * (1 - ctx.intensity), click_band)
     hit = body + click * (0.4 + 0.8 * ctx.intensity) * contact
     # A decaying low mode is lopsided: its offset is taken out under the same decay, so the hit is
@@ -47,7 +48,8 @@ def impact(ctx: SynthContext) -> Array:
 
 
 def impact_wood(ctx: SynthContext) -> Array:
-    return stereo(_hit(ctx, WOOD_MODES, (0.035, 0.025, 0.018, 0.012), (1.0, 0.8, 0.5, 0.35), (1500.0, 7000.0), 0.6))
+    return stereo(_hit(ctx, WOOD_MODES, (0.035, 0.025, 0.018, 0.012), (1.0, 0.8, 0.5, 0.35),
+                       (1500.0, 7000.0), 0.6))
 
 
 def impact_metal(ctx: SynthContext) -> Array:
@@ -71,11 +73,12 @@ def whoosh(ctx: SynthContext) -> Array:
 def generators() -> tuple[Generator, ...]:
     f, spot = Family.IMPACTS, SoundKind.SPOT
     return (
-        Generator("impact", f, spot, impact, -20.0, (100, 1500), "something heavy landing: a thud on the floor",
-                  default_duration=0.8),
+        Generator("impact", f, spot, impact, -20.0, (100, 1500),
+                  "something heavy landing: a thud on the floor", default_duration=0.8),
         Generator("impact_wood", f, spot, impact_wood, -22.0, (300, 3000), "a wooden knock or clack",
                   default_duration=0.4),
         Generator("impact_metal", f, spot, impact_metal, -24.0, (800, 5000), "metal struck: a clang",
                   default_duration=1.5),
-        Generator("whoosh", f, spot, whoosh, -28.0, (150, 1500), "a swing through the air", default_duration=0.6),
+        Generator("whoosh", f, spot, whoosh, -28.0, (150, 1500), "a swing through the air",
+                  default_duration=0.6),
     )

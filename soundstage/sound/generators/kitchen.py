@@ -33,7 +33,8 @@ def sizzle(ctx: SynthContext) -> Array:
         at = onsets(ctx.rng, n, rate, 800 + 2000 * ctx.intensity)
         channels.append(scatter(n, at, ctx.rng.lognormal(0, 0.7, at.size) * density[at],
                                 ctx.checked(pops), ctx.rng, circular=True))
-    hiss = circular(lambda x: highpass(x, 3000.0, rate), ctx.rng.standard_normal((n, 2)).astype(np.float32), rate)
+    hiss = circular(lambda x: highpass(x, 3000.0, rate), ctx.rng.standard_normal((n, 2)).astype(np.float32),
+                    rate)
     return stereo(*channels) + hiss * 0.15 * density[:, None]
 
 
@@ -41,8 +42,8 @@ def steam(ctx: SynthContext) -> Array:
     """Steam escaping (band of hiss, pulsing with the boil) over a low bubbling."""
     n, rate = ctx.frames, ctx.rate
     pulse = np.exp(0.35 * smooth_noise(ctx.rng, n, rate, 1.0))[:, None]
-    hiss = circular(lambda x: bandpass(x, 1500.0, 9000.0, rate), ctx.rng.standard_normal((n, 2)).astype(np.float32),
-                    rate)
+    hiss = circular(lambda x: bandpass(x, 1500.0, 9000.0, rate),
+                    ctx.rng.standard_normal((n, 2)).astype(np.float32), rate)
     bubbles = [bubble(ctx.rng, rate, r) for r in ctx.rng.uniform(4.0, 10.0, 10)]
     at = onsets(ctx.rng, n, rate, 20 + 40 * ctx.intensity)
     boil = scatter(n, at, ctx.rng.uniform(0.1, 0.3, at.size), ctx.checked(bubbles), ctx.rng, circular=True)
@@ -58,14 +59,14 @@ def _clinks(ctx: SynthContext, grains: list[Array], per_second: float) -> Array:
 
 
 def cutlery_clink(ctx: SynthContext) -> Array:
-    grains = [modal([f * p for p in BAR_PARTIALS], [0.15, 0.08, 0.04, 0.02], [1.0, 0.6, 0.4, 0.2], int(0.4 * ctx.rate),
-                    ctx.rate, ctx.rng) for f in ctx.rng.uniform(1800.0, 3200.0, 6)]
+    grains = [modal([f * p for p in BAR_PARTIALS], [0.15, 0.08, 0.04, 0.02], [1.0, 0.6, 0.4, 0.2],
+                    int(0.4 * ctx.rate), ctx.rate, ctx.rng) for f in ctx.rng.uniform(1800.0, 3200.0, 6)]
     return _clinks(ctx, grains, 1.5 + 3.0 * ctx.intensity)
 
 
 def glass_clink(ctx: SynthContext) -> Array:
-    grains = [modal([f * p for p in GLASS_PARTIALS], [1.2, 0.5, 0.25, 0.1], [1.0, 0.3, 0.2, 0.08], int(1.5 * ctx.rate),
-                    ctx.rate, ctx.rng) for f in ctx.rng.uniform(700.0, 1300.0, 3)]
+    grains = [modal([f * p for p in GLASS_PARTIALS], [1.2, 0.5, 0.25, 0.1], [1.0, 0.3, 0.2, 0.08],
+                    int(1.5 * ctx.rate), ctx.rate, ctx.rng) for f in ctx.rng.uniform(700.0, 1300.0, 3)]
     clink = _clinks(ctx, grains, 0.5 + 1.0 * ctx.intensity)
     return clink
 

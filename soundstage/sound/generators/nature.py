@@ -36,14 +36,16 @@ def _phrase(rng: np.random.Generator, rate: int) -> Array:
     if style == 0:  # a run of down-slurred chirps
         for _ in range(int(rng.integers(3, 8))):
             f = rng.uniform(3500, 6000)
-            notes += [_note(rng, rate, f, f * 0.6, rng.uniform(0.04, 0.08)), np.zeros(int(rng.uniform(0.04, 0.1) * rate), np.float32)]
+            notes += [_note(rng, rate, f, f * 0.6, rng.uniform(0.04, 0.08)),
+                      np.zeros(int(rng.uniform(0.04, 0.1) * rate), np.float32)]
     elif style == 1:  # a trill
         f = rng.uniform(3000, 5000)
         for _ in range(int(rng.integers(8, 20))):
             notes += [_note(rng, rate, f, f * 1.1, 0.03), np.zeros(int(0.025 * rate), np.float32)]
     else:  # a slow two-note whistle
         f = rng.uniform(2200, 3200)
-        notes += [_note(rng, rate, f, f * 1.2, 0.3), np.zeros(int(0.08 * rate), np.float32), _note(rng, rate, f * 0.9, f * 0.8, 0.25)]
+        notes += [_note(rng, rate, f, f * 1.2, 0.3), np.zeros(int(0.08 * rate), np.float32),
+                  _note(rng, rate, f * 0.9, f * 0.8, 0.25)]
     return np.concatenate(notes).astype(np.float32)
 
 
@@ -98,5 +100,6 @@ def generators() -> tuple[Generator, ...]:
     return (
         Generator("birds", nf, bed, birds, -32.0, (2500, 6000), "birdsong, a few songbirds"),
         Generator("crickets", nf, bed, crickets, -34.0, (3800, 5500), "crickets chirping at night"),
-        Generator("wind_in_leaves", nf, bed, wind_in_leaves, -32.0, (1200, 6000), "wind rustling leaves in trees"),
+        Generator("wind_in_leaves", nf, bed, wind_in_leaves, -32.0, (1200, 6000),
+                  "wind rustling leaves in trees"),
     )

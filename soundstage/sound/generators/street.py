@@ -103,8 +103,8 @@ def generators() -> tuple[Generator, ...]:
     s = Family.STREET
     return (
         Generator("traffic", s, SoundKind.BED, traffic, -28.0, (150, 1500), "traffic on a street"),
-        Generator("car_pass", s, SoundKind.SPOT, car_pass, -22.0, (80, 1500), "a car passing by, with Doppler",
-                  default_duration=6.0,
+        Generator("car_pass", s, SoundKind.SPOT, car_pass, -22.0, (80, 1500),
+                  "a car passing by, with Doppler", default_duration=6.0,
                   params=(ParamSpec("speed", 14.0, 3.0, 40.0, "m/s (14 m/s = 50 km/h)"),
                           ParamSpec("lane", 4.0, 1.5, 50.0, "closest distance to the car, m"))),
         Generator("car_horn", s, SoundKind.SPOT, car_horn, -20.0, (600, 2500), "a car horn honk",

@@ -46,7 +46,8 @@ def riser(ctx: SynthContext) -> Array:
     for i, centre in enumerate((300.0, 1200.0, 4800.0)):  # the noise opens up band by band
         weight = np.clip(t * 3 - i, 0, 1).astype(np.float32)
         bands += bandpass(noise, centre * 0.7, centre * 1.4, rate) * weight
-    tail = np.minimum(1.0, (n - np.arange(n)) / (0.01 * rate)).astype(np.float32)  # ends on a cut, not a click
+    # ends on a cut, not a click
+    tail = np.minimum(1.0, (n - np.arange(n)) / (0.01 * rate)).astype(np.float32)
     mono = (0.5 * saw + bands) * swell * tail
     return stereo(mono, np.roll(mono, int(0.0005 * rate)))
 
@@ -59,7 +60,8 @@ def heartbeat(ctx: SynthContext) -> Array:
     s2 = modal([60.0, 95.0, 140.0], [0.035, 0.02, 0.01], [0.7, 0.4, 0.15], int(0.2 * rate), rate, ctx.rng)
     at = periodic_onsets(ctx.rng, n, rate, beat, jitter=0.004, start=0.05)
     dub = np.clip(at + int(0.32 * beat * rate), 0, n - 1)
-    mono = scatter(n, at, 1.0, [s1], ctx.rng, circular=True) + scatter(n, dub, 0.8, [s2], ctx.rng, circular=True)
+    mono = (scatter(n, at, 1.0, [s1], ctx.rng, circular=True)
+            + scatter(n, dub, 0.8, [s2], ctx.rng, circular=True))
     return stereo(circular(lambda x: lowpass(x, 200.0, rate), mono, rate))
 
 

@@ -86,7 +86,8 @@ def fire_crackle(ctx: SynthContext) -> Array:
     n, rate = ctx.frames, ctx.rate
     flicker = np.exp(0.5 * smooth_noise(ctx.rng, n, rate, 2.0))[:, None]
     roar = circular(lambda x: lowpass(x, 350.0, rate), brown_noise(ctx.rng, n, 2), rate) * flicker
-    hiss = circular(lambda x: highpass(x, 2500.0, rate), ctx.rng.standard_normal((n, 2)).astype(np.float32), rate)
+    hiss = circular(lambda x: highpass(x, 2500.0, rate), ctx.rng.standard_normal((n, 2)).astype(np.float32),
+                    rate)
     clicks = [noise_burst(ctx.rng, int(0.004 * rate), rate, 0.0006, (1000.0, 9000.0)) for _ in range(16)]
     pops = [noise_burst(ctx.rng, int(0.03 * rate), rate, 0.006, (300.0, 2500.0)) for _ in range(4)]
     channels = []

@@ -21,7 +21,8 @@ __all__ = ["generators"]
 
 def _patter(ctx: SynthContext, low: float, high: float) -> Array:
     """Wide stereo band of noise: the 'shhh' of rain too dense to resolve into drops."""
-    noise = pink_noise(ctx.rng, ctx.frames, 2) * 0.6 + ctx.rng.standard_normal((ctx.frames, 2)).astype(np.float32) * 0.4
+    noise = (pink_noise(ctx.rng, ctx.frames, 2) * 0.6
+             + ctx.rng.standard_normal((ctx.frames, 2)).astype(np.float32) * 0.4)
     return circular(lambda x: bandpass(x, low, high, ctx.rate), noise, ctx.rate)
 
 
@@ -57,8 +58,8 @@ def rain_window(ctx: SynthContext) -> Array:
     """From inside: drops tick on the pane (glass modes ~2-5 kHz), muffled rain beyond it."""
     outside = circular(lambda x: lowpass(x, 1200.0, ctx.rate), _patter(ctx, 200.0, 6000.0), ctx.rate)
     ctx.check()
-    glass = [modal([2300 * r, 3900 * r, 5200 * r], [0.004, 0.003, 0.002], [1.0, 0.5, 0.3], int(0.02 * ctx.rate),
-                   ctx.rate, ctx.rng) for r in ctx.rng.uniform(0.8, 1.25, 10)]
+    glass = [modal([2300 * r, 3900 * r, 5200 * r], [0.004, 0.003, 0.002], [1.0, 0.5, 0.3],
+                   int(0.02 * ctx.rate), ctx.rate, ctx.rng) for r in ctx.rng.uniform(0.8, 1.25, 10)]
     at = onsets(ctx.rng, ctx.frames, ctx.rate, 8 + 30 * ctx.intensity)
     ticks = scatter(ctx.frames, at, ctx.rng.lognormal(0, 0.7, at.size),
                     ctx.checked(glass), ctx.rng, circular=True)
@@ -86,7 +87,8 @@ def _band(centre: float, rate: int) -> Callable[[Array], Array]:
 
 def _wind(ctx: SynthContext, gustiness: float) -> Array:
     """Three resonant bands of noise whose levels follow slow turbulence; gusts exaggerate them."""
-    base = pink_noise(ctx.rng, ctx.frames, 2) * 0.5 + ctx.rng.standard_normal((ctx.frames, 2)).astype(np.float32) * 0.1
+    base = (pink_noise(ctx.rng, ctx.frames, 2) * 0.5
+            + ctx.rng.standard_normal((ctx.frames, 2)).astype(np.float32) * 0.1)
     out = np.zeros((ctx.frames, 2), dtype=np.float32)
     for centre, wander_hz in ((250.0, 0.5), (600.0, 0.25), (1400.0, 0.15)):
         ctx.check()
@@ -128,10 +130,13 @@ def generators() -> tuple[Generator, ...]:
     w = Family.WEATHER
     bed, spot = SoundKind.BED, SoundKind.SPOT
     return (
-        Generator("rain_light", w, bed, rain_light, -32.0, (2000, 7000), "light rain, soft patter with distinct drops"),
+        Generator("rain_light", w, bed, rain_light, -32.0, (2000, 7000),
+                  "light rain, soft patter with distinct drops"),
         Generator("rain_heavy", w, bed, rain_heavy, -24.0, (1200, 6000), "heavy rain, dense downpour"),
-        Generator("rain_window", w, bed, rain_window, -30.0, (700, 4500), "rain on a window pane, heard from inside"),
-        Generator("rain_roof", w, bed, rain_roof, -28.0, (200, 1500), "rain drumming on a roof, heard from under it"),
+        Generator("rain_window", w, bed, rain_window, -30.0, (700, 4500),
+                  "rain on a window pane, heard from inside"),
+        Generator("rain_roof", w, bed, rain_roof, -28.0, (200, 1500),
+                  "rain drumming on a roof, heard from under it"),
         Generator("wind", w, bed, wind, -30.0, (150, 1200), "steady wind"),
         Generator("wind_gusts", w, bed, wind_gusts, -28.0, (150, 1200), "gusty, buffeting wind"),
         Generator("thunder", w, spot, thunder, -20.0, (40, 600), "a thunder clap and rolling rumble",
