@@ -95,7 +95,8 @@ def test_api_routes_keep_their_own_headers(server: Server) -> None:
 
 @pytest.mark.parametrize("uploader", sorted(UPLOADERS))
 @pytest.mark.parametrize("payload", PAYLOADS, ids=lambda p: p.name)
-def test_files_origin_serves_every_upload_safely(files_server: Server, payload: Payload, uploader: str) -> None:
+def test_files_origin_serves_every_upload_safely(files_server: Server, payload: Payload,
+                                                 uploader: str) -> None:
     files_url = files_server.env["SOUNDSTAGE_FILES_URL"]
     responses, url = UPLOADERS[uploader](files_server.url, payload)
     assert all(r.status_code == 200 for r in responses)
@@ -108,8 +109,8 @@ def test_files_origin_serves_every_upload_safely(files_server: Server, payload: 
 
 def test_files_origin_serves_nothing_but_files(files_server: Server) -> None:
     files_url = files_server.env["SOUNDSTAGE_FILES_URL"]
-    for method, path in (("GET", "/apps"), ("POST", "/queue/test/echo"), ("POST", "/rest/storage/upload/initiate"),
-                         ("GET", "/voices")):
+    for method, path in (("GET", "/apps"), ("POST", "/queue/test/echo"),
+                         ("POST", "/rest/storage/upload/initiate"), ("GET", "/voices")):
         r = httpx.request(method, files_url + path, headers=headers(), json={"text": "x"})
         assert r.status_code == 404, path
         _assert_file_headers(r)
@@ -119,12 +120,14 @@ def test_outputs_and_inputs_use_the_files_origin(files_server: Server) -> None:
     """A job's output URL is on the files origin, and an upload there is read back as an input."""
     files_url = files_server.env["SOUNDSTAGE_FILES_URL"]
     _, url = UPLOADERS["rest"](files_server.url, PAYLOADS[5])
-    fetched = httpx.post(f"{files_server.url}/run/test/fetch", json={"url": url}, headers=headers(), timeout=30)
+    fetched = httpx.post(f"{files_server.url}/run/test/fetch", json={"url": url}, headers=headers(),
+                         timeout=30)
     assert fetched.status_code == 200 and fetched.json()["size"] == len(PAYLOADS[5].data)
     slept = httpx.post(f"{files_server.url}/run/test/sleep", json={"seconds": 0, "write_file": True},
                        headers=headers(), timeout=30)
     output = slept.json()["file_url"]
     assert slept.status_code == 200 and output.startswith(f"{files_url}/files/")
     served = httpx.get(output)
-    assert served.content == b"partial output" and served.headers["content-type"] == "text/plain; charset=utf-8"
+    assert (served.content == b"partial output"
+            and served.headers["content-type"] == "text/plain; charset=utf-8")
     _assert_file_headers(served)

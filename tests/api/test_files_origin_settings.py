@@ -21,7 +21,8 @@ def test_files_listen_port(settings: Settings, port: int) -> None:
 
 
 def test_the_setting_comes_from_the_environment() -> None:
-    settings = Settings.from_env({"SOUNDSTAGE_FILES_URL": "http://127.0.0.1:8001", "SOUNDSTAGE_FILES_PORT": "8001"})
+    settings = Settings.from_env({"SOUNDSTAGE_FILES_URL": "http://127.0.0.1:8001",
+                                  "SOUNDSTAGE_FILES_PORT": "8001"})
     assert (settings.files_url, settings.files_port) == ("http://127.0.0.1:8001", 8001)
     assert Settings.from_env(settings.to_env()) == settings
 
@@ -37,7 +38,8 @@ def test_files_on_the_api_origin_are_refused(argv: list[str], monkeypatch: pytes
     assert "is the API's own origin" in capsys.readouterr().err
 
 
-def test_a_files_port_needs_a_files_url(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_files_port_needs_a_files_url(monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("SOUNDSTAGE_FILES_PORT", "8001")
     monkeypatch.delenv("SOUNDSTAGE_FILES_URL", raising=False)
     assert main(["serve", "--port", "8000"]) == 2

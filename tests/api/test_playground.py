@@ -226,7 +226,8 @@ def test_voices_page_filters_and_previews(page_server: Server, visit: Visit) -> 
     assert visit.errors() == []
 
 
-def test_video_results_play_in_a_video_element_with_their_subtitles(page_server: Server, visit: Visit) -> None:
+def test_video_results_play_in_a_video_element_with_their_subtitles(page_server: Server,
+                                                                    visit: Visit) -> None:
     _open(visit, page_server, "#/app/bytedance/seedance-2.0/fast/text-to-video")
     _save_key(visit)
     visit.page.fill("#f-prompt", 'A lighthouse keeper says "The storm is coming." Rain on the window.')
@@ -236,7 +237,8 @@ def test_video_results_play_in_a_video_element_with_their_subtitles(page_server:
     visit.page.click("#run-button")
     result = _wait_for_result(visit)
     assert result["tag"] == "VIDEO" and float(result["decoded"]) == pytest.approx(4.0, abs=0.05), result
-    visit.page.wait_for_function("() => document.querySelector('#result-media').textTracks[0]?.cues?.length > 0")
+    visit.page.wait_for_function("() => document.querySelector('#result-media')"
+                                 ".textTracks[0]?.cues?.length > 0")
     assert visit.page.locator("#downloads a").count() == 3  # the MP4, the SRT and the WebVTT
     _screenshot(visit, "desktop-video")
     assert visit.errors() == []

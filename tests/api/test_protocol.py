@@ -45,7 +45,8 @@ def test_logs_flag_forms(server: Server, flag: str, expect_logs: bool) -> None:
 
 
 def test_status_stream_sends_only_new_logs_and_closes(server: Server) -> None:
-    sub = httpx.post(f"{server.url}/queue/test/sleep", json={"seconds": 0.6, "steps": 6}, headers=headers()).json()
+    sub = httpx.post(f"{server.url}/queue/test/sleep", json={"seconds": 0.6, "steps": 6},
+                     headers=headers()).json()
     events = []
     with httpx.stream("GET", f"{sub['status_url']}/stream?logs=1", headers=headers(), timeout=30) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
@@ -66,7 +67,8 @@ def test_low_priority_waits_behind_normal(server: Server) -> None:
     assert httpx.get(normal["status_url"], headers=headers()).json()["queue_position"] == 0
     for job in (blocker, low, normal):
         _until_done(job["status_url"])
-    bad = httpx.post(f"{server.url}/queue/test/single", json={}, headers={**headers(), "X-Fal-Queue-Priority": "urgent"})
+    bad = httpx.post(f"{server.url}/queue/test/single", json={},
+                     headers={**headers(), "X-Fal-Queue-Priority": "urgent"})
     assert bad.status_code == 422
 
 
@@ -83,7 +85,8 @@ def test_start_deadline_expires_with_504(server: Server) -> None:
 
 
 def test_invalid_json_and_unknown_app(server: Server) -> None:
-    r = httpx.post(f"{server.url}/queue/test/echo", content=b"{nope", headers={**headers(), "content-type": "application/json"})
+    r = httpx.post(f"{server.url}/queue/test/echo", content=b"{nope",
+                   headers={**headers(), "content-type": "application/json"})
     assert r.status_code == 422 and r.json()["detail"][0]["type"] == "json_invalid"
     r = httpx.post(f"{server.url}/queue/nobody/nothing", json={}, headers=headers())
     assert r.status_code == 404 and "test/echo" in r.json()["detail"]
@@ -96,7 +99,8 @@ def test_cors_preflight_allows_the_clients_headers(server: Server) -> None:
     assert r.status_code == 200
     allowed = r.headers["access-control-allow-headers"].lower()
     assert "authorization" in allowed and "x-fal-queue-priority" in allowed
-    r = httpx.post(f"{server.url}/queue/test/echo", json={"text": "a"}, headers={**headers(), "Origin": "http://app.example"})
+    r = httpx.post(f"{server.url}/queue/test/echo", json={"text": "a"},
+                   headers={**headers(), "Origin": "http://app.example"})
     assert "x-fal-request-id" in r.headers["access-control-expose-headers"]
 
 
@@ -123,5 +127,6 @@ def test_submit_time_admission_refuses_before_queueing_and_keeps_a_copy(server: 
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "url"]
     assert "17 bytes" in r.json()["detail"][0]["msg"]
     small = "data:text/plain;base64," + base64.b64encode(b"tiny").decode()
-    out = httpx.post(f"{server.url}/run/test/admit", json={"url": small}, headers=headers(), timeout=30).json()
+    out = httpx.post(f"{server.url}/run/test/admit", json={"url": small}, headers=headers(),
+                     timeout=30).json()
     assert out["size"] == 4 and out["content_type"] == "text/plain"

@@ -26,7 +26,8 @@ def test_subscribe_streams_logs_and_returns_the_result(client: fal_client.SyncCl
     result = client.subscribe("test/sleep", arguments={"seconds": 0.6, "steps": 3}, with_logs=True,
                               on_queue_update=updates.append)
     assert result["slept"] == 0.6
-    messages = [log["message"] for u in updates if isinstance(u, fal_client.InProgress) for log in u.logs or []]
+    messages = [log["message"] for u in updates if isinstance(u, fal_client.InProgress)
+                for log in u.logs or []]
     assert "step 1/3" in messages and "step 3/3" in messages
 
 

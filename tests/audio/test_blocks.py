@@ -38,7 +38,8 @@ def test_blocks_give_what_one_pass_gives(target: float) -> None:
         assert a.shape == b.shape == (round(12.345 * MIX_RATE), 2)  # exact length whatever the block
         assert _db(float(np.abs(a - b).max()), float(np.abs(a).max())) < -90.0
         for one, other in zip(whole.stems, blocked.stems, strict=True):
-            assert _db(float(np.abs(one.audio.load().samples - other.audio.load().samples).max()), 1.0) < -90.0
+            assert _db(float(np.abs(one.audio.load().samples
+                                    - other.audio.load().samples).max()), 1.0) < -90.0
         assert blocked.report.integrated_lufs == pytest.approx(whole.report.integrated_lufs, abs=0.01)
         assert blocked.report.true_peak_dbtp == pytest.approx(whole.report.true_peak_dbtp, abs=0.01)
 
@@ -68,7 +69,8 @@ def _long(seconds: float) -> Timeline:
     lines = tuple(Clip("line_a" if i % 2 else "line_b", 1.0 + 3.0 * i, space="room")
                   for i in range(int(seconds // 3.0) - 1))
     scene = _scene(duration=seconds)
-    return Timeline(duration=seconds, tracks=(Track("dialogue", TrackKind.DIALOGUE, lines), *scene.tracks[1:]),
+    return Timeline(duration=seconds,
+                    tracks=(Track("dialogue", TrackKind.DIALOGUE, lines), *scene.tracks[1:]),
                     spaces=scene.spaces)
 
 
@@ -102,7 +104,8 @@ def test_mono_is_mastered_to_the_target_and_louder_stays_under_the_ceiling() -> 
     assert final.channels == 1 and final.frames == whole.frames
     assert true_peak_dbfs(final) <= -1.0 + 1e-3
     expected = limit_true_peak(AudioBuffer(whole.samples * np.float32(2.0), whole.rate))
-    assert _db(float(np.abs(final.samples - expected.samples).max()), 1.0) < -60.0  # the same limiter, in blocks
+    # the same limiter, in blocks
+    assert _db(float(np.abs(final.samples - expected.samples).max()), 1.0) < -60.0
 
 
 def test_limit_spill_leaves_quiet_audio_alone() -> None:

@@ -33,7 +33,8 @@ def _submit_batch(srv: Server, receiver: Receiver, seconds: float) -> list[str]:
 def _wait_running(srv: Server, ids: list[str]) -> None:
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        states = [httpx.get(f"{srv.url}/queue/test/sleep/requests/{i}/status", headers=headers()).json()["status"]
+        states = [httpx.get(f"{srv.url}/queue/test/sleep/requests/{i}/status",
+                            headers=headers()).json()["status"]
                   for i in ids]
         if "IN_PROGRESS" in states:
             return
@@ -108,5 +109,6 @@ def test_a_job_that_kills_every_worker_fails_instead_of_looping(tmp_path: Path) 
                 break
             time.sleep(0.1)
         assert status["error_type"] == "runner_disconnected"
-        ok = httpx.post(f"{srv.url}/run/test/echo", json={"text": "still alive"}, headers=headers(), timeout=30)
+        ok = httpx.post(f"{srv.url}/run/test/echo", json={"text": "still alive"}, headers=headers(),
+                        timeout=30)
         assert ok.json()["text"] == "still alive"

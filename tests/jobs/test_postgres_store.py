@@ -35,7 +35,8 @@ class TestPostgresStore(StoreContract):
 def test_migrations_are_versioned_and_idempotent(pg_url: str) -> None:
     first, second = PgDatabase(pg_url), PgDatabase(pg_url)
     results: list[int] = []
-    threads = [threading.Thread(target=lambda db=db: results.append(len(db.upgrade()))) for db in (first, second)]
+    threads = [threading.Thread(target=lambda db=db: results.append(len(db.upgrade())))
+               for db in (first, second)]
     for t in threads:
         t.start()
     for t in threads:
@@ -98,7 +99,8 @@ def test_api_keys_live_in_the_same_database(pg_store: PostgresJobStore) -> None:
     assert row is not None and row["n"] == 1  # stored as a digest, never in clear
 
 
-def test_db_upgrade_command_is_idempotent(pg_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_db_upgrade_command_is_idempotent(pg_url: str, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
     from soundstage.cli import main
 
     for _ in range(2):

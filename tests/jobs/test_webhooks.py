@@ -62,7 +62,8 @@ def verify(jwks: dict[str, Any], hdrs: dict[str, str], body: bytes) -> bool:
     for key in jwks["keys"]:
         raw = base64.urlsafe_b64decode(key["x"] + "=" * (-len(key["x"]) % 4))
         try:
-            Ed25519PublicKey.from_public_bytes(raw).verify(bytes.fromhex(hdrs["x-fal-webhook-signature"]), message)
+            Ed25519PublicKey.from_public_bytes(raw).verify(bytes.fromhex(hdrs["x-fal-webhook-signature"]),
+                                                           message)
             return True
         except Exception:  # noqa: BLE001, S112 - any failure means this key does not verify
             continue

@@ -48,12 +48,12 @@ def _centroid(buf: AudioBuffer) -> float:
 def test_registry_covers_the_issue_list() -> None:
     assert len(NAMES) >= 30
     assert {f for f in Family if f is not Family.ANIMALS} <= {REGISTRY.get(n).family for n in NAMES}
-    for name in ("rain_light", "rain_heavy", "rain_window", "rain_roof", "wind", "wind_gusts", "thunder", "waves",
-                 "stream", "drips", "fire_crackle", "traffic", "car_pass", "car_horn", "siren", "crowd_walla",
-                 "door_open", "door_close", "door_creak", "door_knock", "door_chime", "phone_ring",
-                 "keyboard_typing", "clock_tick", "room_tone", "electrical_hum", "hvac", "fridge_compressor",
-                 "sizzle", "steam", "cutlery_clink", "glass_clink", "pouring", "birds", "crickets",
-                 "wind_in_leaves", "drone", "riser", "heartbeat", "applause"):
+    for name in ("rain_light", "rain_heavy", "rain_window", "rain_roof", "wind", "wind_gusts", "thunder",
+                 "waves", "stream", "drips", "fire_crackle", "traffic", "car_pass", "car_horn", "siren",
+                 "crowd_walla", "door_open", "door_close", "door_creak", "door_knock", "door_chime",
+                 "phone_ring", "keyboard_typing", "clock_tick", "room_tone", "electrical_hum", "hvac",
+                 "fridge_compressor", "sizzle", "steam", "cutlery_clink", "glass_clink", "pouring", "birds",
+                 "crickets", "wind_in_leaves", "drone", "riser", "heartbeat", "applause"):
         assert name in REGISTRY
     assert len([n for n in NAMES if n.startswith("footsteps_")]) >= 4
 

@@ -70,12 +70,14 @@ def test_modifiers_set_intensity_and_distance(lexicon: Lexicon) -> None:
     registry = build_registry()
     near = lexicon.resolve("siren").cues[0].params
     far = lexicon.resolve("a distant siren").cues[0].params
-    assert far.distance is not None and near.distance is not None and far.distance == pytest.approx(near.distance)
+    assert (far.distance is not None and near.distance is not None
+            and far.distance == pytest.approx(near.distance))
     farther = lexicon.resolve("siren far away").cues[0].params
     assert farther.distance == pytest.approx(8 * registry.get("siren").default_distance)
     assert lexicon.resolve("loud applause").cues[0].params.intensity > 0.8
     assert lexicon.resolve("gentle wind").cues[0].params.intensity < 0.3
-    assert lexicon.resolve("远处的雷声").cues[0].params.distance == pytest.approx(8 * registry.get("thunder").default_distance)
+    assert lexicon.resolve("远处的雷声").cues[0].params.distance == pytest.approx(
+        8 * registry.get("thunder").default_distance)
     quiet, busy = lexicon.resolve("a quiet office"), lexicon.resolve("office")
     assert quiet.cues[0].params.intensity < busy.cues[0].params.intensity
 

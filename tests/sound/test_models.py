@@ -25,7 +25,8 @@ def _onsets(buf: AudioBuffer, below_peak_db: float = 12.0, min_gap: float = 0.08
     return peaks / 100.0  # seconds
 
 
-def _peak_hz(buf: AudioBuffer, low: float, high: float, start: float = 0.0, stop: float | None = None) -> float:
+def _peak_hz(buf: AudioBuffer, low: float, high: float, start: float = 0.0,
+             stop: float | None = None) -> float:
     x = buf.mono().astype(np.float64)[int(start * MIX_RATE) : None if stop is None else int(stop * MIX_RATE)]
     spectrum = np.abs(np.fft.rfft(x * np.hanning(x.size)))
     freqs = np.fft.rfftfreq(x.size, 1 / MIX_RATE)
@@ -53,14 +54,16 @@ def test_heartbeat_follows_bpm(bpm: float) -> None:
 
 
 def test_clock_ticks_once_a_beat() -> None:
-    times = _onsets(REGISTRY.render("clock_tick", SoundParams(duration=6.0, seed=1, values={"beats_per_second": 2.0})),
+    times = _onsets(REGISTRY.render("clock_tick",
+                                    SoundParams(duration=6.0, seed=1, values={"beats_per_second": 2.0})),
                     below_peak_db=6.0)
     assert np.median(np.diff(times)) == pytest.approx(0.5, abs=0.02)
 
 
 @pytest.mark.parametrize("pace", [1.2, 2.5])
 def test_footsteps_walk_at_pace(pace: float) -> None:
-    times = _onsets(REGISTRY.render("footsteps_concrete", SoundParams(duration=6.0, seed=1, values={"pace": pace})),
+    times = _onsets(REGISTRY.render("footsteps_concrete",
+                                    SoundParams(duration=6.0, seed=1, values={"pace": pace})),
                     below_peak_db=6.0, min_gap=0.6 / pace)
     assert np.median(np.diff(times)) == pytest.approx(1.0 / pace, rel=0.05)
 

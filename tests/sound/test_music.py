@@ -1,4 +1,5 @@
-"""Music beds: exact length, level, loop seam, harmony in key, tempo fitted to whole bars; GM when installed."""
+"""Music beds: exact length, level, loop seam, harmony in key, tempo fitted to whole bars;
+GM when installed."""
 
 from __future__ import annotations
 

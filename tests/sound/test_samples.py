@@ -42,8 +42,9 @@ def test_every_pack_records_a_permissive_audio_licence_and_none_is_a_default_dep
 
 def test_a_pack_joins_registry_and_lexicon(tmp_path: Path) -> None:
     _write_wav(tmp_path / "dog.wav", 1.5)
-    pack = SamplePack("example-pack", "1.0", ".", "CC0-1.0", "MIT", "test", "pip install --no-deps example-pack",
-                      Family.ANIMALS, (SampleSpec("dog_bark", "dog.wav", -22.0, (300, 3000), "a bark", "generated"),))
+    pack = SamplePack("example-pack", "1.0", ".", "CC0-1.0", "MIT", "test",
+                      "pip install --no-deps example-pack", Family.ANIMALS,
+                      (SampleSpec("dog_bark", "dog.wav", -22.0, (300, 3000), "a bark", "generated"),))
     registry = build_registry(packs=((pack, tmp_path),))
     buf = registry.render("dog_bark", SoundParams(seed=1))
     assert buf.frames == round(1.5 * MIX_RATE) and buf.channels == 2

@@ -20,7 +20,8 @@ LEXICON = build_lexicon(REGISTRY)
 
 def _line(seconds: float) -> AudioBuffer:
     t = np.arange(int(seconds * SPEECH_RATE)) / SPEECH_RATE
-    voice = np.sin(2 * np.pi * 150 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t) ** 2) * np.sin(np.pi * t / t[-1])
+    voice = (np.sin(2 * np.pi * 150 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 4 * t) ** 2)
+             * np.sin(np.pi * t / t[-1]))
     return AudioBuffer.from_mono((0.05 * voice).astype(np.float32), SPEECH_RATE)
 
 
@@ -39,9 +40,11 @@ def test_convenience_store_scene_plans_renders_and_ducks() -> None:
     assert integrated_lufs(mix.master) == pytest.approx(-16.0, abs=0.5)
     assert true_peak_dbfs(mix.master) <= -1.0
     bed = next(s for s in mix.stems if s.kind is TrackKind.AMBIENCE).audio.samples
-    during, before = bed[int(3.5 * MIX_RATE) : int(4.5 * MIX_RATE)], bed[int(1.2 * MIX_RATE) : int(2.4 * MIX_RATE)]
+    during, before = (bed[int(3.5 * MIX_RATE) : int(4.5 * MIX_RATE)],
+                      bed[int(1.2 * MIX_RATE) : int(2.4 * MIX_RATE)])
     drop = 10 * np.log10(np.mean(before.astype(np.float64) ** 2) / np.mean(during.astype(np.float64) ** 2))
-    assert drop == pytest.approx(plan.timeline.ducking.depth_db, abs=1.5)  # stationary hum: ducking is visible
+    # stationary hum: ducking is visible
+    assert drop == pytest.approx(plan.timeline.ducking.depth_db, abs=1.5)
 
 
 def test_outdoor_setting_has_no_room() -> None:
