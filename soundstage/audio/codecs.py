@@ -161,7 +161,8 @@ def encode(buf: AudioBuffer, fmt: AudioFormat, rate: int, cancelled: CancelCheck
 
     ``cancelled`` is polled between blocks of ``BLOCK_SECONDS``; ``Cancelled`` once it is true."""
     out = io.BytesIO()
-    content_type, extension = encode_stream([buf], buf.frames, buf.rate, buf.channels, fmt, rate, out,
+    parts = (AudioBuffer(buf.samples[lo:hi], buf.rate) for lo, hi in blocks(buf.frames, cancelled))
+    content_type, extension = encode_stream(parts, buf.frames, buf.rate, buf.channels, fmt, rate, out,
                                             cancelled)
     return Encoded(out.getvalue(), content_type, extension)
 

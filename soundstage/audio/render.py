@@ -84,9 +84,9 @@ class SpilledMix:
     report: MasterReport
     block: int = field(default=0)  # the mixer's block: a good size to read them in
 
-    def load(self) -> Mix:
-        return Mix(self.master.load(), tuple(Stem(s.name, s.kind, s.audio.load()) for s in self.stems),
-                   self.report)
+    def load(self, cancelled: CancelCheck = never) -> Mix:
+        stems = tuple(Stem(s.name, s.kind, s.audio.load(cancelled)) for s in self.stems)
+        return Mix(self.master.load(cancelled), stems, self.report)
 
     def close(self) -> None:
         self.master.close()
@@ -213,8 +213,8 @@ class _ClipCursor:
     def _body(self, lo: int, hi: int) -> Array:
         if self.src is None:
             self.src = self.sources.load(self.clip.source, self.clip.loop)
-        return _pan(_fade(_cut(self.clip, self.src, lo, hi), self.clip, self.rate, lo, self.frames) * self.gain,
-                    self.clip.pan)
+        body = _fade(_cut(self.clip, self.src, lo, hi), self.clip, self.rate, lo, self.frames)
+        return _pan(body * self.gain, self.clip.pan)
 
     def _filtered(self, body: Array) -> Array:
         if self.sos is None:
@@ -272,7 +272,8 @@ class _TrackMixer:
         self.track = track
         self.clips = [_ClipCursor(c, sources, timeline) for c in track.clips]
         spaces = dict.fromkeys(c.space for c in track.clips if c.space is not None)
-        self.reverbs = {name: _Reverb(impulse_response(timeline.space(name), timeline.rate)) for name in spaces}
+        self.reverbs = {name: _Reverb(impulse_response(timeline.space(name), timeline.rate))
+                        for name in spaces}
         self.gain = np.float32(db_to_gain(track.gain_db))
 
     def block(self, lo: int, hi: int, cancelled: CancelCheck) -> Array:
@@ -369,7 +370,8 @@ def _mastered(walk: _Walk, amount: npt.NDArray[np.float64] | None, premaster: Sp
 
 
 def render_stream(timeline: Timeline, sources: Mapping[str, Source], threads: int = 1,
-                  cancelled: CancelCheck = never, block: int | None = None, channels: int = STEREO) -> SpilledMix:
+                  cancelled: CancelCheck = never, block: int | None = None,
+                  channels: int = STEREO) -> SpilledMix:
     """Mix ``timeline`` from ``sources`` (any rate, mono or stereo; in memory or spilled) to a mastered
     stereo master and its stems, spilled to disk; memory stays that of a few blocks and the clips
     playing in them, however long the timeline.
@@ -403,4 +405,4 @@ def render(timeline: Timeline, sources: Mapping[str, Source], threads: int = 1,
            cancelled: CancelCheck = never) -> Mix:
     """``render_stream`` read back into memory: for short timelines (a video's track, a test)."""
     with render_stream(timeline, sources, threads, cancelled) as spilled:
-        return spilled.load()
+        return spilled.load(cancelled)

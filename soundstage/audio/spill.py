@@ -73,9 +73,13 @@ class Spill:
         for lo, hi in blocks(self._frames, cancelled, size):
             yield AudioBuffer(self.read(lo, hi), self.rate)
 
-    def load(self) -> AudioBuffer:
-        """All of it in memory: for short audio (a video's track, a test), never for long-form."""
-        return AudioBuffer(self.read(0, self._frames), self.rate)
+    def load(self, cancelled: CancelCheck = never) -> AudioBuffer:
+        """All of it in memory: for short audio (a video's track, a test), never for long-form.
+        Read in blocks, ``cancelled`` looked at between them."""
+        out = np.empty((self._frames, self.channels), dtype=np.float32)
+        for lo, hi in blocks(self._frames, cancelled):
+            out[lo:hi] = self.read(lo, hi)
+        return AudioBuffer(out, self.rate)
 
     def close(self) -> None:
         self._file.close()
@@ -100,7 +104,8 @@ class Stretch:
     def keep(cls, spill: Spill, audio: AudioBuffer) -> Stretch:
         """Append ``audio`` (at the spill's rate and channels) and return where it went."""
         if audio.rate != spill.rate or audio.channels != spill.channels:
-            raise ValueError(f"spill is {spill.rate} Hz x{spill.channels}, got {audio.rate} Hz x{audio.channels}")
+            raise ValueError(f"spill is {spill.rate} Hz x{spill.channels}, "
+                             f"got {audio.rate} Hz x{audio.channels}")
         lo = spill.frames
         spill.append(audio.samples)
         return cls(spill, lo, audio.frames)
