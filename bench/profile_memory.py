@@ -50,11 +50,14 @@ from soundstage.settings import Settings
 MIB = 1024 * 1024
 SAMPLE_SECONDS = 0.05  # how often the sampler looks for a new traced high
 NEW_HIGH = 1.02  # a snapshot only when the traced total is 2 % above the last one's
-# (module, function, stage): innermost wins, so "render" is what render_plan does outside the others
+# (module, function, stage): innermost wins, so "render" is what render_plan (b2cdc81) or render_stream
+# (the block renderer) does outside the others. Names missing in a version are skipped, so one list
+# serves both: the whole-array renderer of b2cdc81 and the block renderer after it.
 STAGES = (
     ("soundstage.production.produce", "_speak_all", "speak (Kokoro, line by line)"),
     ("soundstage.production.produce", "build_scene", "scene sources (beds, music, room)"),
     ("soundstage.production.produce", "_written_cues", "written spot cues"),
+    # b2cdc81: whole-programme arrays (resample runs in both renderers)
     ("soundstage.production.produce", "render_plan", "render (other)"),
     ("soundstage.audio.render", "resample", "render: resample sources"),
     ("soundstage.audio.render", "_render_track", "render: tracks"),
@@ -63,9 +66,17 @@ STAGES = (
     ("soundstage.audio.render", "duck_gain", "render: ducking gain"),
     ("soundstage.audio.render", "master_gain", "render: master gain (loudness, limiter)"),
     ("soundstage.audio.render", "apply_gain", "render: apply gain (stems, master)"),
-    ("soundstage.apps.seed_audio.app", "finish", "finish (mono, volume)"),
+    # the block renderer: every walk spilled to disk
+    ("soundstage.production.produce", "render_stream", "render_stream (other)"),
+    ("soundstage.audio.render", "_mix_tracks", "render: tracks, block by block (spilled)"),
+    ("soundstage.audio.render", "_premaster", "render: premaster (ducked sum, metered)"),
+    ("soundstage.audio.render", "master_curve", "render: master curve (make-up, limiter)"),
+    ("soundstage.audio.render", "_mastered", "render: master and stems written"),
+    # delivery (encode: b2cdc81; encode_stream: the block renderer)
+    ("soundstage.apps.seed_audio.app", "finish", "finish (volume)"),
     ("soundstage.apps.seed_audio.deliver", "encode", "encode"),
-    ("soundstage.apps.seed_audio.deliver", "probe", "probe (decode the file written)"),
+    ("soundstage.apps.seed_audio.deliver", "encode_stream", "encode (block by block, to a temp file)"),
+    ("soundstage.apps.seed_audio.deliver", "probe", "probe (the file written)"),
 )
 OTHER = "app (outside the stages)"
 
