@@ -295,7 +295,8 @@ class _Walk:
     block: int
     cancelled: CancelCheck
     channels: int = STEREO  # of the master and stems: 1 folds the stereo bus down before mastering
-    tracks: list[Spill] = field(default_factory=list)
+    stems: bool = True  # write a stem per track (else only the master)
+    tracks: list[Spill | None] = field(default_factory=list)  # None: a track with no clips
     levels: list[npt.NDArray[np.float64]] = field(default_factory=list)
 
     def ranges(self) -> Iterator[tuple[int, int]]:
@@ -303,20 +304,22 @@ class _Walk:
 
     def close(self) -> None:
         for spill in self.tracks:
-            spill.close()
+            if spill is not None:
+                spill.close()
 
 
 def _mix_tracks(walk: _Walk, sources: _Sources, threads: int) -> None:
     """First walk: every track mixed block by block into its spill; the dialogue's level noted."""
     timeline = walk.timeline
     mixers = [_TrackMixer(t, sources, timeline) for t in timeline.tracks]
-    walk.tracks += [Spill(timeline.rate, STEREO) for _ in mixers]
+    walk.tracks += [Spill(timeline.rate, STEREO) if t.clips else None for t in timeline.tracks]
     with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
         for lo, hi in walk.ranges():
             parts = list(pool.map(_TrackMixer.block, mixers, repeat(lo), repeat(hi), repeat(walk.cancelled)))
             key = np.zeros((hi - lo, STEREO), dtype=np.float32)
             for mixer, spill, part in zip(mixers, walk.tracks, parts, strict=True):
-                spill.append(part)
+                if spill is not None:
+                    spill.append(part)
                 if mixer.track.kind is TrackKind.DIALOGUE:
                     key += part
             walk.levels.append(frame_levels(key, timeline.rate))
@@ -328,6 +331,9 @@ def _ducked(walk: _Walk, lo: int, hi: int, amount: npt.NDArray[np.float64] | Non
     duck = duck_block(amount, timeline.rate, timeline.ducking, lo, hi) if amount is not None else None
     parts = []
     for track, spill in zip(timeline.tracks, walk.tracks, strict=True):
+        if spill is None:
+            parts.append(np.zeros((hi - lo, walk.channels), dtype=np.float32))
+            continue
         part = spill.read(lo, hi)
         part = part * duck[:, None] if duck is not None and track.ducked else part
         parts.append(part.mean(axis=1, keepdims=True) if walk.channels == 1 else part)
@@ -351,7 +357,8 @@ def _mastered(walk: _Walk, amount: npt.NDArray[np.float64] | None, premaster: Sp
               curve: Spill) -> tuple[Spill, list[Spill], float, float]:
     """Last walk: the curve applied to the premaster and to every ducked track; the master metered."""
     rate = walk.timeline.rate
-    master, stems = Spill(rate, walk.channels), [Spill(rate, walk.channels) for _ in walk.tracks]
+    master = Spill(rate, walk.channels)
+    stems = [Spill(rate, walk.channels) for _ in walk.tracks] if walk.stems else []
     meter, lowest = LoudnessMeter(rate, walk.channels), math.inf
     try:
         for lo, hi in walk.ranges():
@@ -360,8 +367,9 @@ def _mastered(walk: _Walk, amount: npt.NDArray[np.float64] | None, premaster: Sp
             out = premaster.read(lo, hi) * gain
             master.append(out)
             meter.feed(out)
-            for stem, part in zip(stems, _ducked(walk, lo, hi, amount), strict=True):
-                stem.append(part * gain)
+            if stems:
+                for stem, part in zip(stems, _ducked(walk, lo, hi, amount), strict=True):
+                    stem.append(part * gain)
     except BaseException:
         for spill in (master, *stems):
             spill.close()
@@ -371,7 +379,7 @@ def _mastered(walk: _Walk, amount: npt.NDArray[np.float64] | None, premaster: Sp
 
 def render_stream(timeline: Timeline, sources: Mapping[str, Source], threads: int = 1,
                   cancelled: CancelCheck = never, block: int | None = None,
-                  channels: int = STEREO) -> SpilledMix:
+                  channels: int = STEREO, stems: bool = True) -> SpilledMix:
     """Mix ``timeline`` from ``sources`` (any rate, mono or stereo; in memory or spilled) to a mastered
     stereo master and its stems, spilled to disk; memory stays that of a few blocks and the clips
     playing in them, however long the timeline.
@@ -382,8 +390,9 @@ def render_stream(timeline: Timeline, sources: Mapping[str, Source], threads: in
     of ``block_frames``'s factors; tests use small ones), by default ``block_frames(timeline.rate)``.
     ``channels`` 1: the stereo bus is folded down to mono before mastering, so a mono delivery
     measures the loudness target itself (not 3 dB under it, as a stereo master averaged down would).
+    ``stems`` False: only the master is written (the stems cost a write of the whole programme each).
     """
-    walk = _Walk(timeline, block or block_frames(timeline.rate), cancelled, channels)
+    walk = _Walk(timeline, block or block_frames(timeline.rate), cancelled, channels, stems)
     try:
         _mix_tracks(walk, _Sources(sources, timeline, cancelled), threads)
         levels = np.concatenate(walk.levels) if walk.levels else np.zeros(0)
@@ -392,12 +401,13 @@ def render_stream(timeline: Timeline, sources: Mapping[str, Source], threads: in
         with premaster:
             curve, makeup, peak = master_curve(premaster, meter, timeline.master, walk.block, cancelled)
             with curve:
-                master, stems, loudness, lowest = _mastered(walk, amount, premaster, curve)
+                master, written, loudness, lowest = _mastered(walk, amount, premaster, curve)
     finally:
         walk.close()
     report = MasterReport(integrated_lufs=loudness, true_peak_dbtp=peak, makeup_db=20.0 * math.log10(makeup),
                           max_reduction_db=max(0.0, -20.0 * math.log10(max(lowest / makeup, 1e-12))))
-    spilled = tuple(SpilledStem(t.name, t.kind, s) for t, s in zip(timeline.tracks, stems, strict=True))
+    spilled = tuple(SpilledStem(t.name, t.kind, s) for t, s in zip(timeline.tracks, written, strict=True)
+                    ) if written else ()
     return SpilledMix(master, spilled, report, walk.block)
 
 

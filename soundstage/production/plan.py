@@ -40,6 +40,8 @@ class ProductionOptions:
     """Place the scene's foley in the gaps of the dialogue (sound for picture) instead of anywhere."""
     mono_speech: bool = False
     """Speech alone in one voice is mastered and delivered in mono (at the loudness target as measured)."""
+    stems: bool = True
+    """Keep a stem per track (dialogue, ambience, foley, music) beside the master."""
 
 
 @dataclass(frozen=True)

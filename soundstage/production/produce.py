@@ -365,7 +365,8 @@ def produce(script: Script, voices: Mapping[str, Voice], engine: SpeechEngine, r
     planned, sources = plan(script, voices, engine, registry, lexicon, options, references, on_line)
     cancelled = on_line.cancelled if isinstance(on_line, Watch) else never
     mono = options.mono_speech and not planned.designed and len(voices) <= 1
-    mix = render_stream(planned.timeline, sources, cancelled=cancelled, channels=1 if mono else 2)
+    mix = render_stream(planned.timeline, sources, cancelled=cancelled, channels=1 if mono else 2,
+                        stems=options.stems)
     return Production(planned, mix)
 
 

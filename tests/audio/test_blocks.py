@@ -136,3 +136,11 @@ def test_block_is_whole_ducking_frames_and_mastering_steps() -> None:
         block = block_frames(rate)
         assert block % detector_frame(rate) == 0 and block % 16 == 0
         assert 9.0 < block / rate < 11.0
+
+
+def test_without_stems_the_master_is_the_same() -> None:
+    timeline = _scene(duration=5.0)
+    with render_stream(timeline, SOURCES) as with_stems, \
+            render_stream(timeline, SOURCES, stems=False) as bare:
+        assert bare.stems == () and len(with_stems.stems) == len(timeline.tracks)
+        assert np.array_equal(bare.master.load().samples, with_stems.master.load().samples)

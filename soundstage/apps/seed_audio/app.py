@@ -100,7 +100,7 @@ class SeedAudio:
         for name, voice in voices.items():
             log(f"voice for {name}: {voice.id}")
         options = ProductionOptions(Controls(speed=inp.speed, pitch=float(inp.pitch)), inp.loudness_target,
-                                    ctx.seed, mono_speech=True)
+                                    ctx.seed, mono_speech=True, stems=inp.stems)
         production = produce(script, voices, self.engine, self.registry, self.lexicon, options,
                              {i + 1: clip for i, clip in enumerate(references)}, self._watch(ctx))
         with production:
