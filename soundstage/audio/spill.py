@@ -3,7 +3,9 @@
 A long production passes through the mixer and the mastering stage block by block; what a later pass
 must read again (a track before mastering, the premaster, the gain curve) is written here as it is made
 and read back by frame range. The file lives in the page cache, not in the worker's resident memory,
-and disappears when it is closed (or the process dies: it has no name).
+and disappears when it is closed (or the process dies: it has no name). Spills go to the temporary
+directory (``TMPDIR``): a job needs about a dozen times its programme as float32 there while it mixes
+(a 10-minute designed scene with stems at 48 kHz stereo: about 2.8 GB), none once it is done.
 
 Writes are appends in timeline order; reads are any range (``pread``), so one spill may be read by
 several passes. ``peak`` is kept as the frames go in: a stem that stayed silent is known without a read.
@@ -11,6 +13,7 @@ several passes. ``peak`` is kept as the frames go in: a stem that stayed silent 
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from collections.abc import Iterator
@@ -23,6 +26,7 @@ import numpy.typing as npt
 
 from soundstage.audio.buffer import AudioBuffer
 from soundstage.cancellation import CancelCheck, blocks, never
+from soundstage.errors import StorageFull
 
 __all__ = ["Source", "Spill", "Stretch", "loaded"]
 
@@ -50,8 +54,14 @@ class Spill:
         """Add frames ``(n, channels)`` (or ``(n,)`` for one channel) at the end."""
         data = np.ascontiguousarray(samples, dtype=np.float32).reshape(-1, self.channels)
         if data.size:
-            self.peak = max(self.peak, float(np.abs(data).max()))
-        os.pwrite(self._file.fileno(), data.tobytes(), self._frames * self.channels * _ITEM)
+            self.peak = max(self.peak, float(data.max()), -float(data.min()))
+        try:
+            os.pwrite(self._file.fileno(), data.data, self._frames * self.channels * _ITEM)
+        except OSError as e:
+            if e.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull(f"scratch space: no room to spill the mix in {tempfile.gettempdir()!r}"
+                                  f" ({e.strerror}); set TMPDIR to a larger disk") from e
+            raise
         self._frames += data.shape[0]
 
     def read(self, lo: int, hi: int) -> npt.NDArray[np.float32]:

@@ -19,6 +19,7 @@ from soundstage.audio.master import MasterParams, limit_spill
 from soundstage.audio.render import block_frames, render, render_stream
 from soundstage.audio.spill import Spill
 from soundstage.audio.timeline import Clip, Timeline, Track, TrackKind
+from soundstage.errors import StorageFull
 from soundstage.production.produce import finish
 from tests.audio.test_render import SOURCES, _scene
 
@@ -144,3 +145,13 @@ def test_without_stems_the_master_is_the_same() -> None:
             render_stream(timeline, SOURCES, stems=False) as bare:
         assert bare.stems == () and len(with_stems.stems) == len(timeline.tracks)
         assert np.array_equal(bare.master.load().samples, with_stems.master.load().samples)
+
+
+def test_a_full_scratch_disk_is_a_clear_error() -> None:
+    """Spilling into a full file system says so (507, storage_full), naming where and what to do."""
+    spill = Spill(MIX_RATE, 2)
+    spill._file.close()
+    spill._file = open("/dev/full", "wb")  # noqa: SIM115 (every write fails with ENOSPC)
+    with pytest.raises(StorageFull, match="no room to spill"):
+        spill.append(np.ones((4, 2), np.float32))
+    spill.close()
