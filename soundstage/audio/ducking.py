@@ -16,8 +16,7 @@ from soundstage.audio.dsp import Array
 from soundstage.cancellation import BLOCK_FRAMES, CancelCheck, blocks, never
 from soundstage.cancellation import check as _check
 
-__all__ = ["DuckingParams", "detector_frame", "duck_amount", "duck_block", "duck_gain", "frame_levels",
-           "speech_activity"]
+__all__ = ["DuckingParams", "detector_frame", "duck_amount", "duck_block", "duck_gain", "frame_levels"]
 
 DETECT_FRAME = 0.010  # s: envelope resolution of the key detector
 _FLOOR = 1e-12
@@ -81,12 +80,6 @@ def _active(levels: npt.NDArray[np.float64], params: DuckingParams) -> npt.NDArr
     loud = levels > params.threshold_db
     since, until = _distance_to_active(loud)
     return loud | (since + until <= params.hold_s / DETECT_FRAME)
-
-
-def speech_activity(key: Array, rate: int, params: DuckingParams,
-                    cancelled: CancelCheck = never) -> npt.NDArray[np.bool_]:
-    """Per detector frame: is the key (dialogue) speaking, with short pauses bridged."""
-    return _active(frame_levels(key, rate, cancelled), params)
 
 
 def duck_amount(levels: npt.NDArray[np.float64], params: DuckingParams) -> npt.NDArray[np.float64] | None:

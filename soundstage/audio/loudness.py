@@ -38,7 +38,6 @@ __all__ = [
     "true_peak_dbfs",
     "true_peak_envelope",
     "true_peaks",
-    "weighted_power",
 ]
 
 TRUE_PEAK_CEILING_DBTP = -1.0  # EBU R128 / Tech 3341: maximum permitted true peak level
@@ -120,18 +119,6 @@ class KWeighting:
         for weight, row in zip(_CHANNEL_WEIGHTS, filtered, strict=False):
             power += weight * np.square(row, dtype=np.float64)
         return power
-
-
-def weighted_power(buf: AudioBuffer, cancelled: CancelCheck = never) -> npt.NDArray[np.float64]:
-    """Per sample: the channel-weighted sum of squared K-weighted samples (BS.1770-4 eq. 1-2 integrand).
-
-    Filtered in blocks with the filter state carried across (identical to one pass), so that
-    ``cancelled`` is looked at between them."""
-    weighting = KWeighting(buf.rate, buf.channels)
-    power = np.zeros(buf.frames, dtype=np.float64)
-    for lo, hi in blocks(buf.frames, cancelled):
-        power[lo:hi] = weighting.power(buf.samples[lo:hi])
-    return power
 
 
 class LoudnessMeter:

@@ -187,7 +187,7 @@ class _Sources:
         if key in self.kept:
             return self.kept[key]
         _check(self.cancelled)
-        audio = resample(loaded(self.sources[key]), self.rate, self.cancelled)
+        audio = resample(loaded(source), self.rate, self.cancelled)
         if key in self.shared:
             self.kept[key] = audio
         return audio

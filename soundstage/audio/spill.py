@@ -110,16 +110,6 @@ class Stretch:
     lo: int
     frames: int
 
-    @classmethod
-    def keep(cls, spill: Spill, audio: AudioBuffer) -> Stretch:
-        """Append ``audio`` (at the spill's rate and channels) and return where it went."""
-        if audio.rate != spill.rate or audio.channels != spill.channels:
-            raise ValueError(f"spill is {spill.rate} Hz x{spill.channels}, "
-                             f"got {audio.rate} Hz x{audio.channels}")
-        lo = spill.frames
-        spill.append(audio.samples)
-        return cls(spill, lo, audio.frames)
-
     @property
     def rate(self) -> int:
         return self.spill.rate
